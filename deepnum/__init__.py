@@ -1,0 +1,64 @@
+"""deepnum: a deep-learning framework from first principles.
+
+Tensors and automatic differentiation to any order on NumPy (CPU) and CuPy (GPU), with the
+Keras 3 API on top: ``import deepnum as keras``.
+"""
+
+from deepnum import backend, config, ops, utils
+from deepnum.autodiff import (
+    Function,
+    GradientCheckError,
+    GradientTape,
+    Tensor,
+    check_grad,
+    enable_grad,
+    grad,
+    hessian,
+    hvp,
+    is_grad_enabled,
+    jacobian,
+    jacrev,
+    jvp,
+    no_grad,
+    numerical_diff,
+    numerical_grad,
+    numerical_hessian,
+    numerical_jacobian,
+    set_grad_enabled,
+    tensor,
+    Variable,
+    value_and_grad,
+    vjp,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradientCheckError",
+    "GradientTape",
+    "Tensor",
+    "backend",
+    "check_grad",
+    "config",
+    "enable_grad",
+    "grad",
+    "hessian",
+    "hvp",
+    "is_grad_enabled",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "no_grad",
+    "numerical_diff",
+    "numerical_grad",
+    "numerical_hessian",
+    "numerical_jacobian",
+    "ops",
+    "set_grad_enabled",
+    "tensor",
+    "utils",
+    "Variable",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,52 @@
+"""Tensors, Functions and reverse-mode automatic differentiation."""
+
+from deepnum.autodiff.function import Function
+from deepnum.autodiff.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from deepnum.autodiff.numerical import (
+    GradientCheckError,
+    check_grad,
+    numerical_diff,
+    numerical_grad,
+    numerical_hessian,
+    numerical_jacobian,
+)
+from deepnum.autodiff.tape import GradientTape
+from deepnum.autodiff.tensor import Tensor, as_tensor, tensor
+from deepnum.autodiff.variable import Variable
+from deepnum.autodiff.transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+
+__all__ = [
+    "Function",
+    "GradientCheckError",
+    "GradientTape",
+    "Tensor",
+    "as_tensor",
+    "check_grad",
+    "enable_grad",
+    "grad",
+    "hessian",
+    "hvp",
+    "is_grad_enabled",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "no_grad",
+    "numerical_diff",
+    "numerical_grad",
+    "numerical_hessian",
+    "numerical_jacobian",
+    "set_grad_enabled",
+    "tensor",
+    "Variable",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,156 @@
+"""The graph walk: reverse-mode accumulation of gradients, without recursion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from deepnum.autodiff.function import Function
+from deepnum.autodiff.mode import _state
+from deepnum.autodiff.tensor import Tensor, _to_array, shape_str
+
+
+def _key(t: Tensor) -> tuple:
+    """Gradients are keyed by (creator, output index), or by (None, id) for a leaf."""
+    return (None, id(t)) if t.creator is None else (t.creator, t._index)
+
+
+def _topological_order(roots: Sequence[Tensor]) -> list[Function]:
+    """Functions reachable from ``roots``, each after all the functions that consume it."""
+    order: list[Function] = []
+    seen: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(t.creator, False) for t in roots if t.creator]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if id(fn) in seen:
+            continue
+        if fn.inputs is None:
+            raise RuntimeError(
+                f"Trying to backward through {type(fn).__name__} a second time, but its saved "
+                "values were freed by the first backward. Pass retain_graph=True to the first "
+                "backward (or to the transform) if you need to walk the graph again."
+            )
+        seen.add(id(fn))
+        stack.append((fn, True))
+        for x in fn.inputs:
+            if x.creator is not None and id(x.creator) not in seen:
+                stack.append((x.creator, False))
+    order.reverse()
+    return order
+
+
+def _seed(t: Tensor, grad: Any) -> Tensor:
+    if grad is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"backward() on a tensor of shape {t.shape} needs `grad`: a gradient is implied "
+                "only for one-element outputs. Reduce it first (e.g. loss.sum() or loss.mean()) "
+                "or pass grad=ones_like(output)."
+            )
+        return Tensor._make(t.xp.ones_like(t.data))
+    g = grad if isinstance(grad, Tensor) else Tensor._make(_to_array(grad, t.dtype))
+    if g.shape != t.shape:
+        raise ValueError(
+            f"backward(): grad has shape {shape_str(g.shape)} but the output has shape "
+            f"{shape_str(t.shape)}; they must match."
+        )
+    return g
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Backpropagate from ``outputs``.
+
+    With ``inputs=None`` (``Tensor.backward``), gradients accumulate into ``leaf.grad`` for
+    every leaf that requires grad. With ``inputs`` given (the transforms, ``GradientTape``),
+    nothing is accumulated and the gradients with respect to ``inputs`` are returned (``None``
+    where an input is not connected to the outputs).
+    """
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "backward(): the output does not require grad; none of the tensors it was "
+                "computed from had requires_grad=True (or it was computed under no_grad())."
+            )
+    grads: dict[tuple, Tensor] = {}
+    leaves: dict[int, Tensor] = {id(t): t for t in outputs if t.creator is None}
+    prev = _state["enabled"]
+    _state["enabled"] = create_graph
+    try:
+        for t, g in zip(outputs, grad_outputs):
+            _accumulate(grads, _key(t), _seed(t, g))
+        wanted = None if inputs is None else {_key(x): None for x in inputs}
+        for fn in _topological_order(outputs):
+            gys = _pop_output_grads(grads, fn, wanted)
+            if gys is not None:
+                _apply(fn, gys, grads, leaves)
+            if not retain_graph:
+                fn.release()
+    finally:
+        _state["enabled"] = prev
+    if wanted is not None:
+        for key, g in grads.items():
+            if key in wanted:
+                wanted[key] = g
+        return [wanted[_key(x)] for x in inputs]
+    for (creator, ident), g in grads.items():
+        leaf = leaves.get(ident) if creator is None else None
+        if leaf is not None and leaf.requires_grad:
+            if not create_graph and g.requires_grad:
+                g = g.detach()
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+    return None
+
+
+def _accumulate(grads: dict[tuple, Tensor], key: tuple, g: Tensor) -> None:
+    prev = grads.get(key)
+    grads[key] = g if prev is None else prev + g
+
+
+def _pop_output_grads(grads: dict, fn: Function, wanted: dict | None) -> list | None:
+    gys = []
+    for i in range(len(fn._out_meta)):
+        g = grads.pop((fn, i), None)
+        if wanted is not None and (fn, i) in wanted:
+            wanted[(fn, i)] = g
+        gys.append(g)
+    if all(g is None for g in gys):
+        return None
+    for i, g in enumerate(gys):
+        if g is None:  # an output nobody used: its gradient is zero
+            shape, dtype = fn._out_meta[i]
+            xp = fn.inputs[0].xp
+            gys[i] = Tensor._make(xp.zeros(shape, dtype=dtype))
+    return gys
+
+
+def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tensor]) -> None:
+    gxs = fn.backward(*gys)
+    if not isinstance(gxs, tuple):
+        gxs = (gxs,)
+    if len(gxs) != len(fn.inputs):
+        raise RuntimeError(
+            f"{type(fn).__name__}.backward returned {len(gxs)} gradients for "
+            f"{len(fn.inputs)} inputs; return one per input (None where not needed)."
+        )
+    for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+        if gx is None or not needed:
+            continue
+        if not isinstance(gx, Tensor):
+            gx = Tensor._make(_to_array(gx))
+        if gx.shape != x.shape:
+            raise RuntimeError(
+                f"{type(fn).__name__}.backward returned a gradient of shape {shape_str(gx.shape)} "
+                f"for an input of shape {shape_str(x.shape)}; they must match."
+            )
+        if x.creator is None:
+            leaves[id(x)] = x
+        _accumulate(grads, _key(x), gx)

@@ -1,0 +1,97 @@
+"""Function: one differentiable operation, forward on arrays and backward in Tensor ops."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from deepnum.autodiff.mode import _state
+from deepnum.autodiff.tensor import Tensor, as_tensor
+
+
+class Function:
+    """Base class of every differentiable operation (and of user-defined custom ops).
+
+    Subclasses implement:
+
+    * ``forward(self, *arrays)``: compute on raw arrays with ``xp`` (NumPy or CuPy) and
+      return one array or a tuple of arrays;
+    * ``backward(self, *grad_outputs)``: given one gradient Tensor per output, return one
+      gradient Tensor per input (or ``None`` for inputs that need none). Write it with deepnum
+      ops so that it can itself be differentiated (that is how Hessians work).
+
+    Inside ``backward``, ``self.inputs`` holds the input Tensors, ``self.outputs`` the output
+    Tensors and ``self.needs_input_grad`` tells which inputs need a gradient. Set the class
+    attribute ``save_outputs = True`` when backward reads ``self.outputs`` so they are kept even
+    if the caller drops them.
+
+    Example:
+        >>> import deepnum as dn
+        >>> class Cube(dn.Function):
+        ...     def forward(self, x):
+        ...         return x ** 3
+        ...     def backward(self, gy):
+        ...         (x,) = self.inputs
+        ...         return gy * 3 * x ** 2
+        >>> x = dn.tensor(2.0, requires_grad=True)
+        >>> Cube()(x).backward()
+        >>> float(x.grad)
+        12.0
+    """
+
+    save_outputs = False
+
+    inputs: Any = None
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def __call__(self, *inputs: Any) -> Any:
+        xs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        ys = self.forward(*[x.data for x in xs])
+        single = not isinstance(ys, tuple)
+        if single:
+            ys = (ys,)
+        record = _state["enabled"] and any(x.requires_grad for x in xs)
+        if not record:
+            outs = [Tensor._make(y) for y in ys]
+            return outs[0] if single else tuple(outs)
+        self.inputs = xs
+        self.needs_input_grad = tuple(x.requires_grad for x in xs)
+        outs = [Tensor._make(y, self, i) for i, y in enumerate(ys)]
+        self._out_refs = [weakref.ref(o) for o in outs]
+        self._out_meta = [(y.shape, y.dtype) for y in ys]
+        if self.save_outputs:
+            self._saved = ys
+        return outs[0] if single else tuple(outs)
+
+    def forward(self, *arrays: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented.")
+
+    def backward(self, *grad_outputs: Tensor) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__}.backward is not implemented; this op is not differentiable."
+        )
+
+    @property
+    def outputs(self) -> tuple[Tensor, ...]:
+        """The output Tensors, rebuilt from saved arrays if the caller dropped them."""
+        outs = []
+        for i, ref in enumerate(self._out_refs):
+            t = ref()
+            if t is None:
+                saved = getattr(self, "_saved", None)
+                if saved is None:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.backward reads self.outputs but output {i} was "
+                        "freed; set `save_outputs = True` on the class."
+                    )
+                t = Tensor._make(saved[i], self, i)
+            outs.append(t)
+        return tuple(outs)
+
+    def release(self) -> None:
+        """Drop the references that only backward needed (called after a backward pass)."""
+        self.inputs = None
+        self._saved = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"

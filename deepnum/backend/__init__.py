@@ -1,0 +1,36 @@
+"""The bottom layer: array namespace, dtype policy and random state.
+
+Everything above this package reaches NumPy or CuPy only through
+:func:`get_array_module` (``xp``), so the same op code runs on both.
+"""
+
+from deepnum.backend.arrays import (
+    cupy_available,
+    get_array_module,
+    is_array,
+    to_numpy,
+)
+from deepnum.backend.dtypes import (
+    epsilon,
+    floatx,
+    is_float_dtype,
+    set_epsilon,
+    set_floatx,
+    standardize_dtype,
+)
+from deepnum.backend.random import default_rng, seed_everything
+
+__all__ = [
+    "cupy_available",
+    "default_rng",
+    "epsilon",
+    "floatx",
+    "get_array_module",
+    "is_array",
+    "is_float_dtype",
+    "seed_everything",
+    "set_epsilon",
+    "set_floatx",
+    "standardize_dtype",
+    "to_numpy",
+]

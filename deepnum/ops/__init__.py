@@ -1,0 +1,68 @@
+"""Differentiable operations with NumPy's names (like ``keras.ops``).
+
+Each family lives in its own module, forward and backward side by side.
+"""
+
+from deepnum.ops.arithmetic import (
+    add,
+    divide,
+    multiply,
+    negative,
+    power,
+    square,
+    subtract,
+    true_divide,
+)
+from deepnum.ops.broadcast import broadcast_to, sum_to
+from deepnum.ops.creation import full_like, ones_like, zeros_like
+from deepnum.ops.indexing import getitem, one_hot, take, take_along_axis
+from deepnum.ops.linalg import dot, einsum, inner, matmul, outer, tensordot
+from deepnum.ops.math import (
+    abs,
+    absolute,
+    arctan,
+    cast,
+    clip,
+    cos,
+    cosh,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    stop_gradient,
+    tan,
+    tanh,
+    where,
+)
+from deepnum.ops.nn import (
+    linear,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+from deepnum.ops.reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from deepnum.ops.shape import (
+    concatenate,
+    expand_dims,
+    flatten,
+    moveaxis,
+    pad,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+    transpose,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

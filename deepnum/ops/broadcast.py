@@ -1,0 +1,59 @@
+"""broadcast_to and its adjoint sum_to: the two halves of differentiating broadcasting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepnum.autodiff.function import Function
+from deepnum.backend import get_array_module
+from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return sum_to(gy, self.inputs[0].shape)
+
+
+class SumTo(Function):
+    """Sum a broadcast array back to ``shape`` (leading axes and axes of size 1)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(self.shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        return y.reshape(self.shape)
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.inputs[0].shape)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Tensor:
+    """Broadcast ``x`` to ``shape`` (NumPy rules). Backward: ``sum_to``."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        return BroadcastTo(shape)(x)
+    except ValueError:
+        raise ValueError(
+            f"broadcast_to: cannot broadcast shape {shape_str(x.shape)} to {shape_str(shape)}."
+        ) from None
+
+
+def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``x`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    if x.shape == tuple(shape):
+        return x
+    return SumTo(shape)(x)

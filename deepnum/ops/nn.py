@@ -1,0 +1,217 @@
+"""Neural-network ops: sigmoid, relu, softmax, log_softmax, and the fused ``linear`` and
+softmax cross-entropy. Fused ops keep a hand-derived backward that is itself written in deepnum
+ops, so they stay differentiable twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepnum.autodiff.function import Function
+from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+from deepnum.backend import get_array_module
+from deepnum.ops.broadcast import sum_to
+from deepnum.ops.linalg import matmul
+from deepnum.ops.math import exp
+from deepnum.ops.reduction import sum as _sum
+from deepnum.ops.shape import reshape, swapaxes
+
+
+class Sigmoid(Function):
+    """σ(x) = 1/(1 + e⁻ˣ), dσ/dx = σ(1 − σ). Stable for large |x|."""
+
+    save_outputs = True
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        # tanh form: σ(x) = (1 + tanh(x/2)) / 2 never overflows.
+        return (xp.tanh(x * 0.5) + 1) * 0.5
+
+    def backward(self, gy):
+        y = self.outputs[0]
+        return gy * y * (1 - y)
+
+
+class ReLU(Function):
+    """max(0, x); the derivative is the constant mask x > 0."""
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        return gy * (self.inputs[0].data > 0).astype(gy.dtype)
+
+
+class Softmax(Function):
+    """yᵢ = e^(xᵢ−m)/Σⱼ e^(xⱼ−m); ∂L/∂x = y ⊙ (g − Σ g⊙y)."""
+
+    save_outputs = True
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        m = x.max(axis=self.axis, keepdims=True)
+        e = xp.exp(x - xp.where(xp.isfinite(m), m, 0))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        return e
+
+    def backward(self, gy):
+        y = self.outputs[0]
+        gx = y * gy
+        return gx - y * _sum(gx, axis=self.axis, keepdims=True)
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ − logΣⱼ e^(xⱼ); ∂L/∂x = g − eʸ Σ g."""
+
+    save_outputs = True
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        m = x.max(axis=self.axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        shifted = x - m
+        return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, gy):
+        y = self.outputs[0]
+        return gy - exp(y) * _sum(gy, axis=self.axis, keepdims=True)
+
+
+class Linear(Function):
+    """y = x W + b for x of shape (..., in), W (in, out), b (out,) — Keras's Dense layout.
+
+    ∂L/∂x = G Wᵀ, ∂L/∂W = xᵀ G (leading axes flattened), ∂L/∂b = Σ G over leading axes.
+    """
+
+    def forward(self, x, w, b=None):
+        y = x @ w
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = matmul(gy, swapaxes(w, 0, 1)) if need[0] else None
+        gw = None
+        if need[1]:
+            x2 = reshape(x, (-1, x.shape[-1]))
+            gw = matmul(swapaxes(x2, 0, 1), reshape(gy, (-1, gy.shape[-1])))
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = sum_to(gy, self.inputs[2].shape) if need[2] else None
+        return gx, gw, gb
+
+
+class SoftmaxCrossEntropy(Function):
+    """Per-sample cross-entropy of softmax(logits) against target probabilities.
+
+    loss = −Σᵢ tᵢ log softmax(x)ᵢ = logΣ eˣ·Σt − Σ tᵢ xᵢ; ∂loss/∂x = softmax(x)·Σt − t,
+    ∂loss/∂t = −log softmax(x).
+    """
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, logits, targets):
+        xp = get_array_module(logits)
+        m = logits.max(axis=self.axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        shifted = logits - m
+        logz = xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        logp = shifted - logz
+        # 0·log 0 counts as 0 (a one-hot target against a -inf logit).
+        prod = xp.where(targets == 0, 0, targets * logp)
+        return -prod.sum(axis=self.axis)
+
+    def backward(self, gy):
+        logits, targets = self.inputs
+        g = reshape(gy, gy.shape[: self.axis % logits.ndim] + (1,) + gy.shape[self.axis % logits.ndim :])
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            p = softmax(logits, axis=self.axis)
+            gx = g * (p * _sum(targets, axis=self.axis, keepdims=True) - targets)
+        if self.needs_input_grad[1]:
+            gt = sum_to(-g * log_softmax(logits, axis=self.axis), targets.shape)
+        return gx, gt
+
+
+def sigmoid(x: Any) -> Tensor:
+    """Logistic function σ(x) = 1 / (1 + e⁻ˣ)."""
+    return Sigmoid()(x)
+
+
+def relu(x: Any) -> Tensor:
+    """Rectified linear unit, max(0, x)."""
+    return ReLU()(x)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``axis`` (computed with the max subtracted)."""
+    return Softmax(axis)(x)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log softmax(x) = x − logΣ eˣ along ``axis``."""
+    return LogSoftmax(axis)(x)
+
+
+def linear(x: Any, w: Any, b: Any = None) -> Tensor:
+    """Fused affine map ``x @ w + b`` (Keras's Dense kernel layout ``(in, out)``).
+
+    Example:
+        >>> linear([[1.0, 2.0]], [[1.0], [1.0]], [0.5]).numpy().tolist()
+        [[3.5]]
+    """
+    x, w = as_tensor(x), as_tensor(w)
+    if x.shape[-1:] != w.shape[:1]:
+        raise ValueError(
+            f"linear: input of shape {shape_str(x.shape)} does not match a kernel of shape "
+            f"{shape_str(w.shape)}; the last input axis must equal the kernel's first axis."
+        )
+    if b is None:
+        return Linear()(x, w)
+    return Linear()(x, w, as_tensor(b))
+
+
+def softmax_cross_entropy(logits: Any, targets: Any, axis: int = -1) -> Tensor:
+    """Per-sample −Σ t log softmax(logits), fused and stable for logits of any size.
+
+    Args:
+        logits: unnormalised scores, shape ``(..., classes)``.
+        targets: probabilities (one-hot or soft labels) of the same shape.
+
+    Returns:
+        The loss per sample, shape ``(...)``.
+    """
+    logits, targets = as_tensor(logits), as_tensor(targets, like=as_tensor(logits))
+    if logits.shape != targets.shape:
+        raise ValueError(
+            f"softmax_cross_entropy: logits of shape {shape_str(logits.shape)} and targets of "
+            f"shape {shape_str(targets.shape)} must have the same shape (one-hot targets; use "
+            "sparse_softmax_cross_entropy for integer labels)."
+        )
+    return SoftmaxCrossEntropy(axis)(logits, targets.astype(logits.dtype))
+
+
+def sparse_softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Tensor:
+    """Per-sample −log softmax(logits)[label] for integer labels of shape ``logits.shape[:-1]``."""
+    from deepnum.ops.indexing import one_hot
+
+    logits = as_tensor(logits)
+    labels = labels.data if isinstance(labels, Tensor) else labels
+    xp = get_array_module(logits.data)
+    labels = xp.asarray(labels)
+    if labels.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"sparse_softmax_cross_entropy: labels of shape {shape_str(labels.shape)} do not "
+            f"match logits of shape {shape_str(logits.shape)}; expected labels of shape "
+            f"{shape_str(logits.shape[:-1])}."
+        )
+    targets = one_hot(labels, logits.shape[axis], dtype=logits.dtype)
+    return SoftmaxCrossEntropy(axis)(logits, targets)
