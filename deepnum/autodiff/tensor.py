@@ -58,7 +58,9 @@ class Tensor:
         [6.0, 8.0]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "_index", "name", "__weakref__")
+    __slots__ = (
+        "data", "grad", "requires_grad", "creator", "_index", "name", "_keras_mask", "__weakref__"
+    )
     # NumPy must hand binary operators to Tensor (e.g. ``ndarray + Tensor``).
     __array_ufunc__ = None
 

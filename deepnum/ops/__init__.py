@@ -49,6 +49,7 @@ from deepnum.ops.nn import (
     sparse_softmax_cross_entropy,
 )
 from deepnum.ops.reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from deepnum.ops.special import erf
 from deepnum.ops.shape import (
     concatenate,
     expand_dims,

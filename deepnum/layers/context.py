@@ -1,0 +1,53 @@
+"""The call context: which layers are running (for error paths) and the ``training`` flag.
+
+Keras propagates ``training`` from an outer call to the layers called inside it; the stack
+below does the same, and also gives each error the layer's path in the model
+(``sequential/dense_1``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_stack: list[tuple[Any, bool | None]] = []
+_uids: dict[str, int] = {}
+
+
+def push(layer: Any, training: bool | None) -> None:
+    _stack.append((layer, training))
+
+
+def pop() -> None:
+    _stack.pop()
+
+
+def current_training() -> bool | None:
+    """The ``training`` value of the innermost enclosing call that set one."""
+    for _, training in reversed(_stack):
+        if training is not None:
+            return training
+    return None
+
+
+def current_path() -> str:
+    """The names of the layers being called, outermost first, joined by ``/``."""
+    return "/".join(layer.name for layer, _ in _stack)
+
+
+def unique_name(base: str) -> str:
+    """``dense``, ``dense_1``, ``dense_2``, ... (Keras's automatic names)."""
+    n = _uids.get(base, 0)
+    _uids[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (Keras's ``clear_session``)."""
+    _uids.clear()
+
+
+def snake_case(name: str) -> str:
+    """``Conv2DTranspose`` → ``conv2d_transpose``, ``LSTM`` → ``lstm``."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()

@@ -1,0 +1,3 @@
+"""Models: the Functional graph, Sequential and subclassed models."""
+
+from deepnum.models.functional import Input, InputLayer, KerasTensor
