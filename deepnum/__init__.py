@@ -4,7 +4,7 @@ Tensors and automatic differentiation to any order on NumPy (CPU) and CuPy (GPU)
 Keras 3 API on top: ``import deepnum as keras``.
 """
 
-from deepnum import backend, config, ops, utils
+from deepnum import activations, backend, config, initializers, ops, regularizers, utils
 from deepnum.autodiff import (
     Function,
     GradientCheckError,
@@ -31,10 +31,21 @@ from deepnum.autodiff import (
     vjp,
 )
 
+from deepnum import layers, models  # noqa: E402 - layers build on the names above
+from deepnum.models import Input, Model, Sequential  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "Input",
+    "Model",
+    "Sequential",
+    "activations",
+    "initializers",
+    "layers",
+    "models",
+    "regularizers",
     "GradientCheckError",
     "GradientTape",
     "Tensor",

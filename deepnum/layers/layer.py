@@ -72,6 +72,8 @@ class Layer:
         self._batch_input_shape = _batch_input_shape(kwargs)
         self._call_signature = _signature_flags(type(self).call)
         self._build_shapes: Any = None
+        self._inbound_nodes: list = []
+        self._last_output_shape: tuple | None = None
         self._tracking = True
 
     # ---------------------------------------------------------------- tracking
@@ -233,6 +235,8 @@ class Layer:
                 kwargs["mask"] = mask
             outputs = self.call(inputs, *args[1:], **kwargs)
             self._set_mask(inputs, outputs, mask)
+            if isinstance(outputs, Tensor) and outputs.ndim:
+                self._last_output_shape = (None,) + outputs.shape[1:]
         except (ValueError, TypeError) as e:
             raise _with_path(e) from None
         finally:

@@ -136,6 +136,7 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict) -> Any:
     outputs = map_structure_specs(lambda spec: KerasTensor(spec[0], spec[1]), specs)
     flat = _flatten(outputs)
     node = Node(layer, args, kwargs, flat)
+    layer._inbound_nodes.append(node)
     for i, t in enumerate(flat):
         t.node, t.index = node, i
     return outputs
@@ -280,6 +281,7 @@ class InputLayer(Layer):
         self.built = True
         self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name)
         self.output.node = Node(self, (), {}, [self.output])
+        self._inbound_nodes.append(self.output.node)
 
     def call(self, inputs: Any) -> Any:
         return inputs

@@ -1,0 +1,142 @@
+"""The directed acyclic graph behind a Functional model: nodes in topological order and their
+execution (both without recursion)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepnum.autodiff.tensor import Tensor, shape_str
+from deepnum.models.functional import InputLayer, KerasTensor, Node, _flatten, map_structure
+
+
+class Graph:
+    """The layer calls between ``inputs`` and ``outputs``, ready to be replayed on data."""
+
+    def __init__(self, inputs: Any, outputs: Any) -> None:
+        self.inputs, self.outputs = inputs, outputs
+        self.flat_inputs: list[KerasTensor] = _flatten(inputs)
+        self.flat_outputs: list[KerasTensor] = _flatten(outputs)
+        for t in self.flat_inputs + self.flat_outputs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    "Model(inputs, outputs): expected symbolic tensors from deepnum.Input and "
+                    f"layer calls, received {type(t).__name__}."
+                )
+        self.nodes = self._topological_nodes()
+        self._check_connected()
+
+    def _topological_nodes(self) -> list[Node]:
+        order: list[Node] = []
+        seen: set[int] = set()
+        stack: list[tuple[Node, bool]] = [(t.node, False) for t in reversed(self.flat_outputs)]
+        input_ids = {id(t) for t in self.flat_inputs}
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for parent in reversed(node.parents):
+                if id(parent) not in input_ids and id(parent.node) not in seen:
+                    stack.append((parent.node, False))
+        return order
+
+    def _check_connected(self) -> None:
+        available = {id(t) for t in self.flat_inputs}
+        for node in self.nodes:
+            if isinstance(node.layer, InputLayer) and not node.parents:
+                if id(node.outputs[0]) not in available:
+                    raise ValueError(
+                        f'Graph disconnected: the model uses the input "{node.layer.name}" '
+                        f"{shape_str(node.outputs[0].shape)}, which is not among the model's "
+                        "inputs. Pass it in Model(inputs=[...])."
+                    )
+                continue
+            for parent in node.parents:
+                if id(parent) not in available:
+                    raise ValueError(
+                        f'Graph disconnected: cannot obtain a value for "{parent.name}" needed '
+                        f'by layer "{node.layer.name}".'
+                    )
+            available.update(id(t) for t in node.outputs)
+
+    @property
+    def layers(self) -> list[Any]:
+        """Each layer once, inputs first, in execution order."""
+        out, seen = [], set()
+        for t in self.flat_inputs:
+            layer = t.node.layer
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                out.append(layer)
+        for node in self.nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                out.append(node.layer)
+        return out
+
+    def run(self, flat_values: list[Any]) -> Any:
+        """Execute the graph on values for ``flat_inputs``; return the outputs' structure."""
+        values: dict[int, Any] = {id(t): v for t, v in zip(self.flat_inputs, flat_values)}
+        for node in self.nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
+                                 node.args)
+            kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
+                                   node.kwargs)
+            out = node.layer(*args, **kwargs)
+            for t, v in zip(node.outputs, _flatten(out)):
+                values[id(t)] = v
+        return map_structure(lambda t: values[id(t)], self.outputs)
+
+
+def check_model_input(model_name: str, spec: KerasTensor, value: Any, index: int) -> None:
+    """Compare a value with the model's symbolic input; name both shapes and suggest a fix."""
+    shape = tuple(getattr(value, "shape", ()))
+    expected = spec.shape
+    ok = len(shape) == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, shape)
+    )
+    if ok:
+        return
+    hint = ""
+    if len(shape) > len(expected) and len(expected) == 2 and expected[1] is not None:
+        size = 1
+        for s in shape[1:]:
+            size *= s
+        if size == expected[1]:
+            hint = " Flatten the input (x.reshape(len(x), -1)) or add a Flatten layer."
+    elif len(shape) == len(expected) - 1:
+        hint = " Add the missing axis, e.g. x[..., None] for a channel axis."
+    raise ValueError(
+        f'Input {index} of model "{model_name}" is incompatible: expected shape '
+        f"{shape_str(expected)}, received {shape_str((None,) + shape[1:])}.{hint}"
+    )
+
+
+def flatten_model_inputs(graph: Graph, inputs: Any) -> list[Any]:
+    """Match user-given inputs (a value, list/tuple, or dict by input name) to the graph."""
+    specs = graph.flat_inputs
+    if isinstance(inputs, dict):
+        names = [t.node.layer.name for t in specs]
+        missing = [n for n in names if n not in inputs]
+        if missing:
+            raise ValueError(
+                f"Missing model inputs {missing}; the model's inputs are named {names}."
+            )
+        return [inputs[n] for n in names]
+    if isinstance(inputs, (list, tuple)) and not (len(specs) == 1 and isinstance(inputs, Tensor)):
+        if len(specs) == 1 and len(inputs) != 1:
+            return [inputs]
+        if len(inputs) != len(specs):
+            raise ValueError(
+                f"The model expects {len(specs)} inputs, but received {len(inputs)}."
+            )
+        return list(inputs)
+    if len(specs) != 1:
+        raise ValueError(f"The model expects {len(specs)} inputs (a list or dict), received one.")
+    return [inputs]

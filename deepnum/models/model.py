@@ -1,0 +1,173 @@
+"""Model: a Layer with training and inference APIs. Built two ways: Functional
+(``Model(inputs, outputs)``) or by subclassing (override ``__init__`` and ``call``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepnum.autodiff.mode import no_grad
+from deepnum.autodiff.tensor import Tensor
+from deepnum.layers.layer import Layer
+from deepnum.models.functional import KerasTensor
+from deepnum.models.graph import Graph, check_model_input, flatten_model_inputs
+from deepnum.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable graph of layers (Keras's ``keras.Model``).
+
+    Functional:
+        >>> import deepnum as dn
+        >>> inputs = dn.Input(shape=(4,))
+        >>> outputs = dn.layers.Dense(2)(inputs)
+        >>> dn.Model(inputs, outputs).count_params()
+        10
+
+    Subclassing:
+        >>> class MLP(dn.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = dn.layers.Dense(8, activation="relu")
+        ...         self.out = dn.layers.Dense(1)
+        ...     def call(self, x, training=False):
+        ...         return self.out(self.hidden(x))
+        >>> MLP()(np.zeros((3, 4), "float32")).shape
+        (3, 1)
+    """
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        trainable = kwargs.pop("trainable", True)
+        dtype = kwargs.pop("dtype", None)
+        if name is None and inputs is not None:
+            from deepnum.layers.context import unique_name
+
+            name = unique_name("functional")
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._init_trainer()
+        self._graph: Graph | None = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model(inputs, outputs): pass both `inputs` and `outputs`.")
+            self._graph = Graph(inputs, outputs)
+            self.built = True
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list[Layer]:
+        if self._graph is not None:
+            return self._graph.layers
+        return list(self._sublayers())
+
+    @property
+    def inputs(self) -> Any:
+        return None if self._graph is None else self._graph.flat_inputs
+
+    @property
+    def outputs(self) -> Any:
+        return None if self._graph is None else self._graph.flat_outputs
+
+    @property
+    def input(self) -> Any:
+        return None if self._graph is None else self._graph.inputs
+
+    @property
+    def output(self) -> Any:
+        return None if self._graph is None else self._graph.outputs
+
+    @property
+    def input_shape(self) -> Any:
+        specs = self.inputs
+        if specs is None:
+            raise AttributeError(f'Model "{self.name}" has no defined input shape yet.')
+        return specs[0].shape if len(specs) == 1 else [t.shape for t in specs]
+
+    @property
+    def output_shape(self) -> Any:
+        specs = self.outputs
+        if specs is None:
+            raise AttributeError(f'Model "{self.name}" has no defined output shape yet.')
+        return specs[0].shape if len(specs) == 1 else [t.shape for t in specs]
+
+    def _sublayers(self):
+        if self._graph is not None:
+            return iter(self._graph.layers)
+        return super()._sublayers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Find a layer by name (or by position in ``layers``)."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer: index {index} is out of range ({len(layers)} layers).")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No such layer: {name!r}. Existing layers are: {[l.name for l in layers]}."
+        )
+
+    # ------------------------------------------------------------------ calling
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        if self._graph is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no call(): subclass deepnum.Model and define "
+                "call(self, inputs, training=False), or build a Functional model with "
+                "Model(inputs, outputs)."
+            )
+        flat = flatten_model_inputs(self._graph, inputs)
+        for i, (spec, value) in enumerate(zip(self._graph.flat_inputs, flat)):
+            check_model_input(self.name, spec, value, i)
+        flat = [spec.node.layer._standardize(v) for spec, v in zip(self._graph.flat_inputs, flat)]
+        return self._graph.run(flat)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Build a subclassed model by calling it once on zeros of ``input_shape``."""
+        if self._graph is not None or input_shape is None:
+            self.built = True
+            return
+        dummy = _dummy_inputs(input_shape, self.dtype)
+        with no_grad():
+            self(dummy, training=False)
+        self.built = True
+
+    def _maybe_build(self, inputs: Any) -> None:
+        # A subclassed model builds its layers inside call(); only a user-defined build runs.
+        if not self.built and type(self).build is not Model.build:
+            super()._maybe_build(inputs)
+        self.built = True
+
+    def summary(self, line_length: int | None = None, print_fn: Any = None, **kwargs: Any) -> None:
+        """Print the Keras-style table: layer (type), output shape, parameter count."""
+        from deepnum.models.summary import summary_lines
+
+        lines = summary_lines(self, line_length=line_length)
+        (print_fn or print)("\n".join(lines))
+
+    def get_config(self) -> dict:
+        from deepnum.models.serialization import model_config
+
+        return model_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        from deepnum.models.serialization import model_from_config
+
+        return model_from_config(cls, config, custom_objects)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _dummy_inputs(shapes: Any, dtype: str) -> Any:
+    if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
+        return [_dummy_inputs(s, dtype) for s in shapes]
+    if isinstance(shapes, dict):
+        return {k: _dummy_inputs(v, dtype) for k, v in shapes.items()}
+    return Tensor._make(np.zeros(tuple(1 if s is None else s for s in shapes), dtype=dtype))
+
+
+__all__ = ["KerasTensor", "Model"]
