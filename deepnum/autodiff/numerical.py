@@ -28,7 +28,10 @@ def _scalar(value: Any) -> float:
 
 
 def _array(value: Any) -> np.ndarray:
-    return to_numpy(value.data if isinstance(value, Tensor) else value).astype(np.float64)
+    """A float64, C-contiguous copy: perturbing ``x.reshape(-1)`` in place must reach ``x``
+    (for a transposed array reshape would copy) and must not touch the caller's array."""
+    return np.array(to_numpy(value.data if isinstance(value, Tensor) else value),
+                    dtype=np.float64, order="C")
 
 
 def _eval(f: Callable, x: np.ndarray) -> Any:

@@ -107,6 +107,8 @@ class PowerScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
+        if self.c == 0:  # x⁰ is constant; x⁻¹ would give 0·∞ = nan at x = 0
+            return gy * 0
         if self.c == 2:
             return gy * (2 * x)
         return gy * self.c * x ** (self.c - 1)

@@ -131,11 +131,22 @@ class Einsum(Function):
             available = set(self.out).union(*[s for s, _ in others])
             target = "".join(c for c in self.subs[k] if c in available)
             g = Einsum([self.out] + [s for s, _ in others], target)(gy, *[t for _, t in others])
-            if target != self.subs[k]:
-                keep = tuple(x.shape[i] if c in available else 1 for i, c in enumerate(self.subs[k]))
-                g = broadcast_to(reshape(g, keep), x.shape)
-            grads.append(g)
+            grads.append(self._fit(g, target, self.subs[k], x.shape))
         return tuple(grads)
+
+
+    @staticmethod
+    def _fit(g: Tensor, target: str, subs: str, shape: tuple[int, ...]) -> Tensor:
+        """Bring the gradient over ``target`` back to the operand's ``subs`` and ``shape``.
+
+        Indices the operand alone carried were summed out: broadcast the gradient over them.
+        Indices of size 1 that broadcast against a larger size (ellipsis broadcasting) got the
+        larger size: sum them back to 1.
+        """
+        sizes = dict(zip(target, g.shape))
+        g = reshape(g, tuple(sizes.get(c, 1) for c in subs))
+        g = sum_to(g, tuple(s if c in sizes else 1 for c, s in zip(subs, shape)))
+        return broadcast_to(g, shape)
 
 
 def _parse_einsum(spec: str, shapes: Sequence[tuple[int, ...]]) -> tuple[list[str], str]:

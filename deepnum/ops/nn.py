@@ -23,8 +23,10 @@ class Sigmoid(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        # tanh form: σ(x) = (1 + tanh(x/2)) / 2 never overflows.
-        return (xp.tanh(x * 0.5) + 1) * 0.5
+        # With e = e^(−|x|) ≤ 1 nothing overflows: σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for
+        # x < 0, which keeps full relative precision far into the negative tail.
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1, e) / (1 + e)
 
     def backward(self, gy):
         y = self.outputs[0]
