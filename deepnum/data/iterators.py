@@ -45,8 +45,9 @@ def buffer_shuffle(items: Iterable[Any], buffer_size: int, rng: np.random.Genera
         for j in rng.permutation(len(buffer)):
             yield buffer[j]
         return
-    draws = rng.random(_DRAW_BLOCK)
-    used = 0
+    # Draws start only once an item is left over, so a stream that exactly fills the buffer
+    # gets the same permutation as a shorter one (and as the index path of Dataset.shuffle).
+    draws, used = None, _DRAW_BLOCK
     for item in iterator:
         if used == _DRAW_BLOCK:
             draws, used = rng.random(_DRAW_BLOCK), 0
