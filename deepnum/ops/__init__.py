@@ -15,6 +15,7 @@ from deepnum.ops.arithmetic import (
 )
 from deepnum.ops.broadcast import broadcast_to, sum_to
 from deepnum.ops.creation import full_like, ones_like, zeros_like
+from deepnum.ops.ctc import ctc_loss
 from deepnum.ops.indexing import getitem, one_hot, take, take_along_axis
 from deepnum.ops.linalg import dot, einsum, inner, matmul, outer, tensordot
 from deepnum.ops.math import (
