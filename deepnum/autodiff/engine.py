@@ -80,6 +80,9 @@ def run_backward(
                 "backward(): the output does not require grad; none of the tensors it was "
                 "computed from had requires_grad=True (or it was computed under no_grad())."
             )
+    # The graph recorded by create_graph points back into this one (e.g. Exp's backward uses
+    # its output), so it is kept, as PyTorch does (retain_graph defaults to create_graph).
+    release = not (retain_graph or create_graph)
     grads: dict[tuple, Tensor] = {}
     leaves: dict[int, Tensor] = {id(t): t for t in outputs if t.creator is None}
     prev = _state["enabled"]
@@ -92,7 +95,7 @@ def run_backward(
             gys = _pop_output_grads(grads, fn, wanted)
             if gys is not None:
                 _apply(fn, gys, grads, leaves)
-            if not retain_graph:
+            if release:
                 fn.release()
     finally:
         _state["enabled"] = prev

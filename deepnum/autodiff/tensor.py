@@ -204,7 +204,8 @@ class Tensor:
         Args:
             grad: the gradient flowing into this tensor; required unless it has one element.
             retain_graph: keep the graph so that ``backward`` can run again.
-            create_graph: record the backward pass itself, for higher-order derivatives.
+            create_graph: record the backward pass itself, for higher-order derivatives (the
+                graph is then kept too, since the recorded pass refers back to it).
         """
         from deepnum.autodiff.engine import run_backward
 

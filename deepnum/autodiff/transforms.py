@@ -209,19 +209,22 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
         >>> t.numpy().tolist()
         [6.0]
     """
-    y, back = vjp(f, *primals)
+    args, targets, nested = _prepare(primals, range(len(primals)))
+    y = as_tensor(_call(f, *args))
     u = Tensor(get_array_module(y.data).zeros_like(y.data), requires_grad=True)
     with enable_grad():
-        gs = back(u)
-        inner = None
-        for g, v in zip(gs, tangents):
-            term = (g * as_tensor(_to_array(v, g.dtype))).sum()
-            inner = term if inner is None else inner + term
-    nested = any(isinstance(p, Tensor) and p.requires_grad for p in primals)
-    (jv,) = _grads(inner, [u], None, create_graph=nested) if inner.requires_grad else [
-        Tensor._make(get_array_module(y.data).zeros_like(y.data))
-    ]
+        inner = _inner(_grads(y, targets, u, create_graph=True), tangents)
+    (jv,) = _grads(inner, [u], None, create_graph=nested)
     return y, jv
+
+
+def _inner(gs: Sequence[Tensor], tangents: Sequence[Any]) -> Tensor:
+    """Σₖ ⟨gₖ, vₖ⟩ over the primals, recorded so that it can be differentiated."""
+    total = None
+    for g, v in zip(gs, tangents):
+        term = (g * as_tensor(_to_array(v, g.dtype))).sum()
+        total = term if total is None else total + term
+    return total
 
 
 def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Tensor, Any]:
@@ -238,10 +241,6 @@ def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
     args, targets, nested = _prepare(primals, range(len(primals)))
     value = as_tensor(_call(f, *args))
     with enable_grad():
-        gs = _grads(value, targets, None, create_graph=True)
-        inner = None
-        for g, v in zip(gs, tangents):
-            term = (g * as_tensor(_to_array(v, g.dtype))).sum()
-            inner = term if inner is None else inner + term
+        inner = _inner(_grads(value, targets, None, create_graph=True), tangents)
     hv = _grads(inner, targets, None, create_graph=nested)
     return value, hv[0] if len(hv) == 1 else tuple(hv)
