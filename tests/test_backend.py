@@ -1,0 +1,95 @@
+"""The backend: array module, dtype policy (floatx, epsilon) and the random seed."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import deepnum as dn
+from deepnum import backend, ops
+from tests.conftest import reference
+
+torch = reference("torch")
+
+
+def test_get_array_module_is_numpy_for_host_values():
+    assert backend.get_array_module(np.ones(2)) is np
+    assert backend.get_array_module(dn.tensor([1.0])) is np
+    assert backend.get_array_module(1.0, [1, 2]) is np
+    assert backend.get_array_module() is np
+    assert dn.tensor([1.0]).xp is np
+
+
+def test_is_array_and_to_numpy():
+    assert backend.is_array(np.ones(2)) and not backend.is_array([1.0])
+    assert isinstance(backend.to_numpy([1.0, 2.0]), np.ndarray)
+
+
+def test_floatx_default_and_switch():
+    assert dn.config.floatx() == "float32" == backend.floatx()
+    dn.config.set_floatx("float64")
+    assert dn.config.floatx() == "float64"
+    assert dn.tensor([1.0]).dtype == np.float64
+    with pytest.raises(ValueError, match="set_floatx: expected one of"):
+        dn.config.set_floatx("int32")
+
+
+def test_float64_works_through_ops_transforms_and_tapes():
+    dn.config.set_floatx("float64")
+    x = dn.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    assert x.dtype == np.float64
+    y = ops.softmax(ops.tanh(x @ x.T) * 2 + 1, axis=-1)
+    loss = ops.sparse_softmax_cross_entropy(ops.log(y), np.array([0, 1])).mean()
+    assert loss.dtype == np.float64
+    loss.backward()
+    assert x.grad.dtype == np.float64
+    h = dn.hessian(lambda t: (ops.sigmoid(t) ** 3).sum())([0.1, 0.2])
+    assert h.dtype == np.float64
+    tt = torch.tensor([0.1, 0.2], dtype=torch.float64)
+    want = torch.autograd.functional.hessian(lambda t: (torch.sigmoid(t) ** 3).sum(), tt)
+    np.testing.assert_allclose(h.numpy(), want.numpy(), rtol=1e-12)
+    v = dn.Variable([1.0])
+    assert v.dtype == np.float64
+    assert ops.one_hot([1], 2).dtype == np.float64
+
+
+def test_standardize_and_is_float_dtype():
+    assert backend.standardize_dtype(None) == "float32"
+    assert backend.standardize_dtype(np.float64) == "float64"
+    assert backend.standardize_dtype("int32") == "int32"
+    assert backend.is_float_dtype("float16") and not backend.is_float_dtype("int64")
+
+
+def test_epsilon():
+    assert dn.config.epsilon() == 1e-7
+    dn.config.set_epsilon(1e-5)
+    try:
+        assert backend.epsilon() == 1e-5
+    finally:
+        dn.config.set_epsilon(1e-7)
+
+
+def _draw():
+    return (
+        random.random(),
+        np.random.rand(),
+        backend.default_rng().standard_normal(3).tolist(),
+    )
+
+
+def test_set_random_seed_is_reproducible():
+    dn.utils.set_random_seed(123)
+    first = _draw()
+    dn.utils.set_random_seed(123)
+    assert _draw() == first
+    dn.utils.set_random_seed(124)
+    assert _draw() != first
+
+
+def test_set_random_seed_rejects_bad_seeds():
+    with pytest.raises(ValueError, match="non-negative int"):
+        dn.utils.set_random_seed(-1)
+    with pytest.raises(ValueError, match="non-negative int"):
+        dn.utils.set_random_seed(1.5)
