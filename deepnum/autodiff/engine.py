@@ -104,13 +104,49 @@ def run_backward(
             if key in wanted:
                 wanted[key] = g
         return [wanted[_key(x)] for x in inputs]
-    for (creator, ident), g in grads.items():
-        leaf = leaves.get(ident) if creator is None else None
-        if leaf is not None and leaf.requires_grad:
-            if not create_graph and g.requires_grad:
-                g = g.detach()
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+    _store_leaf_grads(grads, leaves, create_graph, taken={id(_root(t.data)) for t in outputs})
     return None
+
+
+def _store_leaf_grads(grads: dict, leaves: dict[int, Tensor], create_graph: bool, taken: set) -> None:
+    """Accumulate into ``leaf.grad``.
+
+    Without ``create_graph`` every leaf gets a writable array of its own: the walk may hand
+    one gradient to several leaves (``x + y``), or a read-only broadcast view (``sum``), and
+    ``.grad`` is routinely updated in place (``x.grad.data *= 0``).
+    """
+    prev = _state["enabled"]
+    _state["enabled"] = create_graph
+    try:
+        for (creator, ident), g in grads.items():
+            leaf = leaves.get(ident) if creator is None else None
+            if leaf is None or not leaf.requires_grad:
+                continue
+            if leaf.grad is not None:
+                leaf.grad = leaf.grad + g
+            elif create_graph:
+                leaf.grad = g
+            else:
+                leaf.grad = Tensor._make(_private(g.data, taken))
+    finally:
+        _state["enabled"] = prev
+
+
+def _root(a: Any) -> Any:
+    """The array that owns the memory of ``a`` (itself, or the base of a view)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _private(a: Any, taken: set[int]) -> Any:
+    """``a``, or a copy of it when it is read-only or shares memory already handed out."""
+    root = id(_root(a))
+    if root in taken or not getattr(a.flags, "writeable", True):
+        a = a.copy()
+        root = id(a)
+    taken.add(root)
+    return a
 
 
 def _accumulate(grads: dict[tuple, Tensor], key: tuple, g: Tensor) -> None:

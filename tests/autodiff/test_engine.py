@@ -88,6 +88,15 @@ def test_only_leaves_that_require_grad_get_grad():
     np.testing.assert_allclose(a.grad.numpy(), [8.0])  # d/da (ab)² = 2ab²
 
 
+def test_each_leaf_gets_its_own_writable_grad():
+    a, b, c = _leaf(np.ones(3)), _leaf(np.ones(3)), _leaf(np.ones((3, 1)))
+    (a + b + c.reshape(3)).sum().backward()  # one gradient array reaches all three leaves
+    a.grad.data *= 0  # in-place updates, as optimizers and training loops do
+    c.grad.data[...] = 5.0
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(3))
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))
+
+
 def test_without_create_graph_backward_records_nothing():
     t = _leaf([1.0, 2.0])
     ops.exp(ops.sin(t)).sum().backward()
