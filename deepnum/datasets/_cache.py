@@ -148,6 +148,7 @@ def fetch_all(
     subdir: str = "",
     system_dirs: Sequence[Path | str] = (),
     dataset: str = "deepnum.datasets",
+    download: bool = True,
 ) -> list[Path]:
     """Local paths to all ``remotes``: each from the cache, a system copy, or a download.
 
@@ -157,6 +158,7 @@ def fetch_all(
             as it is.
         system_dirs: read-only folders searched after the cache.
         dataset: the loader's name, for the error message.
+        download: fetch missing files; ``False`` only looks on this machine.
 
     Returns:
         The paths of existing files, in the order of ``remotes``.
@@ -173,7 +175,10 @@ def fetch_all(
     for remote in remotes:
         found = find_local([remote.name, *remote.alternatives], folders)
         if found is None:
-            found, failures = _download_any(remote, cache)
+            if download:
+                found, failures = _download_any(remote, cache)
+            else:
+                failures = ["    not downloaded: download=False"]
             if found is None:
                 missing.append((remote, failures))
         paths.append(found)
@@ -187,9 +192,10 @@ def fetch(
     subdir: str = "",
     system_dirs: Sequence[Path | str] = (),
     dataset: str = "deepnum.datasets",
+    download: bool = True,
 ) -> Path:
     """Like :func:`fetch_all` for one file."""
-    return fetch_all([remote], subdir, system_dirs, dataset)[0]
+    return fetch_all([remote], subdir, system_dirs, dataset, download)[0]
 
 
 def _download_any(remote: RemoteFile, cache: Path) -> tuple[Path | None, list[str]]:
@@ -209,7 +215,7 @@ def _not_found_message(
     dataset: str,
 ) -> str:
     lines = [
-        f"{dataset}: {len(missing)} file(s) are not on this machine and could not be downloaded.",
+        f"{dataset}: {len(missing)} file(s) are not on this machine and were not downloaded.",
         f"Looked in: {', '.join(map(str, folders))}.",
     ]
     for remote, failures in missing:

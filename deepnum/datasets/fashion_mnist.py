@@ -71,8 +71,12 @@ CLASS_NAMES = (
 Split = tuple[np.ndarray, np.ndarray]
 
 
-def load_data() -> tuple[Split, Split]:
+def load_data(*, download: bool = True) -> tuple[Split, Split]:
     """Load Fashion-MNIST as ``(x_train, y_train), (x_test, y_test)``.
+
+    Args:
+        download: download missing files (deepnum's addition to Keras's signature); ``False``
+            only looks on this machine and raises ``FileNotFoundError`` when they are absent.
 
     Returns:
         ``x_train`` uint8 ``(60000, 28, 28)`` with pixels 0-255, ``y_train`` uint8 ``(60000,)``
@@ -88,6 +92,6 @@ def load_data() -> tuple[Split, Split]:
         ((60000, 28, 28), 'Ankle boot')
     """
     paths = fetch_all(
-        FILES, subdir=SUBDIR, system_dirs=SYSTEM_DIRS, dataset="fashion_mnist.load_data"
+        FILES, SUBDIR, SYSTEM_DIRS, dataset="fashion_mnist.load_data", download=download
     )
     return load_idx_split(*paths)

@@ -40,6 +40,8 @@ def load_data(
     start_char: int | None = 1,
     oov_char: int | None = 2,
     index_from: int = 3,
+    *,
+    download: bool = True,
 ) -> tuple[Split, Split]:
     """Load IMDB as ``(x_train, y_train), (x_test, y_test)``, exactly as Keras does.
 
@@ -56,6 +58,8 @@ def load_data(
         start_char: the index that marks the start of a review (0 is kept for padding).
         oov_char: the index of words cut by ``num_words`` / ``skip_top``.
         index_from: the index of the most frequent word.
+        download: download missing files (deepnum's addition to Keras's signature); ``False``
+            only looks on this machine and raises ``FileNotFoundError`` when they are absent.
 
     Returns:
         ``x_train``, ``x_test``: object arrays of lists of ints; ``y_train``, ``y_test``: integer
@@ -67,7 +71,12 @@ def load_data(
         (25000, 9999)
     """
     npz = Path(path) if Path(path).is_absolute() else data_dir() / path
-    file = fetch(RemoteFile(npz.name, NPZ.urls, NPZ.sha256), subdir=str(npz.parent), dataset="imdb")
+    file = fetch(
+        RemoteFile(npz.name, NPZ.urls, NPZ.sha256),
+        str(npz.parent),
+        dataset="imdb",
+        download=download,
+    )
     arrays = load_npz(file)
     rng = np.random.RandomState(seed)
     splits = []
@@ -96,13 +105,15 @@ def load_data(
     return (x_train, labels[:n_train]), (x_test, labels[n_train:])
 
 
-def get_word_index(path: str = "imdb_word_index.json") -> dict[str, int]:
+def get_word_index(path: str = "imdb_word_index.json", *, download: bool = True) -> dict[str, int]:
     """The word -> index map of the IMDB reviews (index 1 is the most frequent word).
 
     Add ``index_from`` (3 by default) to map into the indexes ``load_data`` returns.
 
     Args:
         path: the JSON file name inside the cache folder (or an absolute path).
+        download: download missing files (deepnum's addition to Keras's signature); ``False``
+            only looks on this machine and raises ``FileNotFoundError`` when they are absent.
 
     Returns:
         A dict from word to rank.
@@ -113,7 +124,9 @@ def get_word_index(path: str = "imdb_word_index.json") -> dict[str, int]:
     """
     file = Path(path) if Path(path).is_absolute() else data_dir() / path
     remote = RemoteFile(file.name, WORD_INDEX.urls, md5=WORD_INDEX.md5)
-    with open(fetch(remote, subdir=str(file.parent), dataset="imdb.get_word_index")) as f:
+    with open(
+        fetch(remote, str(file.parent), dataset="imdb.get_word_index", download=download)
+    ) as f:
         return json.load(f)
 
 

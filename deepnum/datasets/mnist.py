@@ -36,11 +36,13 @@ SYSTEM_DIRS: list[Path] = [Path("/usr/share/datasets/mnist")]
 Split = tuple[np.ndarray, np.ndarray]
 
 
-def load_data(path: str = "mnist.npz") -> tuple[Split, Split]:
+def load_data(path: str = "mnist.npz", *, download: bool = True) -> tuple[Split, Split]:
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Args:
         path: the ``.npz`` file name inside the cache folder (or an absolute path).
+        download: download missing files (deepnum's addition to Keras's signature); ``False``
+            only looks on this machine and raises ``FileNotFoundError`` when they are absent.
 
     Returns:
         ``x_train`` uint8 ``(60000, 28, 28)`` with pixels 0-255, ``y_train`` uint8 ``(60000,)``
@@ -62,7 +64,7 @@ def load_data(path: str = "mnist.npz") -> tuple[Split, Split]:
     if all(find_local(_names(f), folders) for f in IDX_FILES):
         return load_idx_split(*(find_local(_names(f), folders) for f in IDX_FILES))
     remote = RemoteFile(npz.name, NPZ.urls, NPZ.sha256)
-    return _from_npz(fetch(remote, subdir=str(npz.parent), dataset="mnist.load_data"))
+    return _from_npz(fetch(remote, str(npz.parent), dataset="mnist.load_data", download=download))
 
 
 def _names(base: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepnum.datasets import DatasetNotFoundError, _cache, data_dir, mnist
+from deepnum.datasets import DatasetNotFoundError, _cache, data_dir, fashion_mnist, imdb, mnist
 
 
 class FakeResponse(io.BytesIO):
@@ -151,3 +151,20 @@ def test_mnist_downloads_verifies_and_reuses(monkeypatch, offline_cache, tmp_pat
     serve(monkeypatch, {url: FakeResponse(data)})
     assert mnist.load_data(str(absolute))[0][0].shape == (2, 28, 28)
     assert Path(absolute).is_file()
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda: mnist.load_data(download=False),
+        lambda: fashion_mnist.load_data(download=False),
+        lambda: imdb.load_data(download=False),
+        lambda: imdb.get_word_index(download=False),
+    ],
+)
+def test_download_false_only_looks_locally(monkeypatch, offline_cache, load):
+    requested = serve(monkeypatch, {})
+    with pytest.raises(DatasetNotFoundError, match="download=False") as error:
+        load()
+    assert requested == []
+    assert str(offline_cache) in str(error.value)
