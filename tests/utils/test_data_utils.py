@@ -81,6 +81,12 @@ def test_pad_sequences_matches_keras(keras, kwargs):
     np.testing.assert_array_equal(got, expected)
 
 
+def _ragged_object_array():
+    out = np.empty(3, dtype=object)
+    out[:] = [[1, 2, 3, 4, 5], [6], [7, 8]]
+    return out
+
+
 @pytest.mark.parametrize(
     "sequences, kwargs",
     [
@@ -93,6 +99,7 @@ def test_pad_sequences_matches_keras(keras, kwargs):
         ([["a", "b"], ["c"]], {"dtype": object, "value": "<pad>"}),
         ([["a", "b"], ["c"]], {"dtype": "<U5", "value": "-", "padding": "post"}),
         ([(1, 2, 3), (4,)], {"maxlen": 2}),  # tuples as sequences
+        (_ragged_object_array(), {"maxlen": 4}),  # what imdb.load_data returns
     ],
 )
 def test_pad_sequences_more_inputs_match_keras(keras, sequences, kwargs):
