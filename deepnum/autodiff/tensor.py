@@ -128,6 +128,9 @@ class Tensor:
         return to_numpy(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # NumPy 2 passes copy=True for np.array(t) and trusts us to copy.
+        if copy:
+            return np.array(to_numpy(self.data), dtype=dtype, copy=True)
         arr = to_numpy(self.data)
         return arr if dtype is None else arr.astype(dtype, copy=False)
 

@@ -132,6 +132,8 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Return the Jacobian function of ``f`` (reverse mode, one backward per output element).
 
     For ``y = f(x)`` the result has shape ``y.shape + x.shape``: J[i..., j...] = ∂yᵢ/∂xⱼ.
+    With several ``argnums`` it is a tuple over the arguments; when ``f`` returns a tuple, a
+    tuple over the outputs (so ``hessian`` with several ``argnums`` gives H[i][j]).
 
     Example:
         >>> import deepnum as dn
@@ -141,26 +143,33 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     nums, single = _as_tuple(argnums)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from deepnum.ops.shape import reshape, stack
-
         args, targets, nested = _prepare(args, nums)
-        y = as_tensor(_call(f, *args, **kwargs))
-        xp = get_array_module(y.data)
-        rows: list[list[Tensor]] = [[] for _ in targets]
-        eye = xp.eye(y.size, dtype=y.dtype)
-        for i in range(y.size):
-            seed = Tensor._make(eye[i].reshape(y.shape))
-            for k, g in enumerate(_grads(y, targets, seed, create_graph=nested)):
-                rows[k].append(g)
-        jacs = []
-        for t, r in zip(targets, rows):
-            if not r:
-                jacs.append(Tensor._make(xp.zeros(y.shape + t.shape, dtype=y.dtype)))
-            else:
-                jacs.append(reshape(stack(r), y.shape + t.shape))
-        return jacs[0] if single else tuple(jacs)
+        out = _call(f, *args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return tuple(_jacobian_of(as_tensor(y), targets, nested, single) for y in out)
+        return _jacobian_of(as_tensor(out), targets, nested, single)
 
     return wrapper
+
+
+def _jacobian_of(y: Tensor, targets: list[Tensor], nested: bool, single: bool) -> Any:
+    """The Jacobian of one output ``y`` with respect to each target: one backward per row."""
+    from deepnum.ops.shape import reshape, stack
+
+    xp = get_array_module(y.data)
+    rows: list[list[Tensor]] = [[] for _ in targets]
+    eye = xp.eye(y.size, dtype=y.dtype)
+    for i in range(y.size):
+        seed = Tensor._make(eye[i].reshape(y.shape))
+        for k, g in enumerate(_grads(y, targets, seed, create_graph=nested)):
+            rows[k].append(g)
+    jacs = []
+    for t, r in zip(targets, rows):
+        if not r:
+            jacs.append(Tensor._make(xp.zeros(y.shape + t.shape, dtype=y.dtype)))
+        else:
+            jacs.append(reshape(stack(r), y.shape + t.shape))
+    return jacs[0] if single else tuple(jacs)
 
 
 jacrev = jacobian

@@ -174,7 +174,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     axes = normalize_axis(axis, x.ndim)
     n = math.prod(x.shape[a] for a in axes)
     centred = x - mean(x, axis=axes, keepdims=True)
-    return sum(centred * centred, axis=axes, keepdims=keepdims) * (1.0 / (n - ddof))
+    # n ≤ ddof divides by 0 (inf, or nan for 0/0), as NumPy and PyTorch do.
+    return sum(centred * centred, axis=axes, keepdims=keepdims) / builtins.max(n - ddof, 0)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:

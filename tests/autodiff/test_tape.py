@@ -80,6 +80,16 @@ def test_watch_a_plain_tensor():
         dn.GradientTape().watch(3.0)
 
 
+def test_gradient_with_respect_to_an_intermediate():
+    x = _var([1.0, 2.0])
+    with dn.GradientTape() as tape:
+        h = x * 3
+        y = (h * h).sum()
+    gh, gx = tape.gradient(y, [h, x])
+    np.testing.assert_allclose(gh.numpy(), [6.0, 12.0])  # 2h
+    np.testing.assert_allclose(gx.numpy(), [18.0, 36.0])  # 18x
+
+
 def test_without_watch_a_constant_gets_none():
     x = dn.tensor(np.array([3.0]))
     with dn.GradientTape() as tape:

@@ -74,6 +74,14 @@ def test_properties():
     assert len(t) == 2 and t.is_leaf and t.grad is None
 
 
+def test_np_array_copies_and_np_asarray_shares():
+    t = dn.tensor(np.array([1.0, 2.0]))
+    copied = np.array(t)
+    copied[0] = 99.0
+    assert t.numpy()[0] == 1.0
+    assert np.shares_memory(np.asarray(t), t.data)
+
+
 def test_scalar_tensor():
     t = dn.tensor(np.float64(2.5))
     assert t.shape == () and t.ndim == 0 and t.size == 1

@@ -136,6 +136,29 @@ def test_jacobian_and_hessian_with_several_arguments():
     np.testing.assert_allclose(hyy.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_hessian_with_several_argnums_is_nested_like_torch():
+    def f(m, x, y):
+        return (m.sin(x) * y**2).sum() + (x * y).sum() ** 2
+
+    x, y = np.array([0.5, 1.5, -1.0]), np.array([2.0, -0.5, 1.0])
+    got = dn.hessian(lambda a, b: f(D, a, b), argnums=(0, 1))(x, y)
+    want = AF.hessian(lambda a, b: f(T, a, b), (_t(x), _t(y)))
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(got[i][j].numpy(), want[i][j].numpy(), rtol=1e-10)
+
+
+def test_jacobian_of_a_function_with_several_outputs():
+    def f(m, x):
+        return m.sin(x) * x[0], (x**2).sum()
+
+    got = dn.jacobian(lambda a: f(D, a))(X0)
+    want = AF.jacobian(lambda a: f(T, a), _t(X0))
+    assert isinstance(got, tuple) and len(got) == 2
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
+
+
 def test_jacobian_of_an_unconnected_output_is_zero():
     j = dn.jacobian(lambda x, y: y * 2, argnums=0)(np.ones(2), np.ones(3))
     np.testing.assert_array_equal(j.numpy(), np.zeros((3, 2)))

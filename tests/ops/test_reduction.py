@@ -85,6 +85,15 @@ def test_var_std(name, ddof, shape, axis, keepdims):
     )
 
 
+@pytest.mark.parametrize("x, ddof", [([1.0, 2.0], 2), ([1.0], 1), ([1.0, 2.0], 3)])
+def test_var_with_ddof_not_below_n_gives_inf_or_nan_like_torch(x, ddof):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = ops.var(np.array(x), ddof=ddof).item()
+    with pytest.warns(UserWarning):
+        want = torch.var(torch.tensor(x, dtype=torch.float64), correction=ddof).item()
+    np.testing.assert_equal(got, want)
+
+
 @pytest.mark.parametrize("shape, axis, keepdims", CASES, ids=IDS)
 def test_prod(shape, axis, keepdims):
     ref = _torch_prod(axis, keepdims, len(shape))
