@@ -23,7 +23,13 @@ import numpy as np
 
 from deepnum.backend import default_rng
 from deepnum.data.iterators import background, batched_indices, buffer_shuffle
-from deepnum.data.structure import flatten_with_paths, pack_like, stack_elements, to_array
+from deepnum.data.structure import (
+    as_array_structure,
+    first_mismatch,
+    flatten_with_paths,
+    pack_like,
+    stack_elements,
+)
 
 INFINITE = -1
 """``cardinality()`` of a dataset that never ends (``tf.data.INFINITE_CARDINALITY``)."""
@@ -223,7 +229,7 @@ class TensorSliceDataset(Dataset):
     """Rows of a structure of arrays (see :meth:`Dataset.from_tensor_slices`)."""
 
     def __init__(self, tensors: Any) -> None:
-        structure = _as_structure(tensors)
+        structure = as_array_structure(tensors)
         leaves = flatten_with_paths(structure)
         for path, leaf in leaves:
             if leaf.ndim == 0:
@@ -233,7 +239,7 @@ class TensorSliceDataset(Dataset):
                 )
         lengths = {path: len(leaf) for path, leaf in leaves}
         if len(set(lengths.values())) > 1:
-            (path_a, n_a), (path_b, n_b) = _first_mismatch(lengths)
+            (path_a, n_a), (path_b, n_b) = first_mismatch(lengths)
             raise ValueError(
                 "from_tensor_slices: all arrays must have the same first dimension, but the array "
                 f"at {path_a} has {n_a} rows and the one at {path_b} has {n_b}. Check that x and "
@@ -257,31 +263,6 @@ class TensorSliceDataset(Dataset):
 
     def _cardinality(self) -> int:
         return self._n
-
-
-def _as_structure(tensors: Any) -> Any:
-    if isinstance(tensors, dict):
-        if not tensors:
-            raise ValueError("from_tensor_slices: received an empty dict; give an array.")
-        return {key: _as_structure(value) for key, value in tensors.items()}
-    if isinstance(tensors, tuple):
-        if not tensors:
-            raise ValueError("from_tensor_slices: received an empty tuple; give an array.")
-        return tuple(_as_structure(value) for value in tensors)
-    try:
-        return to_array(tensors)
-    except ValueError as error:
-        raise ValueError(
-            "from_tensor_slices: a list is converted to one array (as in tf.data), and this one "
-            f"is ragged ({error}). To pass several arrays, use a tuple: from_tensor_slices((x, y))."
-        ) from error
-
-
-def _first_mismatch(lengths: dict[str, int]) -> tuple[tuple[str, int], tuple[str, int]]:
-    items = list(lengths.items())
-    first = items[0]
-    other = next(item for item in items if item[1] != first[1])
-    return first, other
 
 
 class GeneratorDataset(Dataset):

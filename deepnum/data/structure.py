@@ -128,3 +128,31 @@ def stack_elements(elements: Sequence[Any]) -> Any:
             )
         stacked.append(np.stack(column))
     return pack_like(first, stacked)
+
+
+def as_array_structure(tensors: Any) -> Any:
+    """Convert the leaves of a tuple / dict structure to arrays (a list is one array, as in
+    ``tf.data``), for ``Dataset.from_tensor_slices``."""
+    if isinstance(tensors, dict):
+        if not tensors:
+            raise ValueError("from_tensor_slices: received an empty dict; give an array.")
+        return {key: as_array_structure(value) for key, value in tensors.items()}
+    if isinstance(tensors, tuple):
+        if not tensors:
+            raise ValueError("from_tensor_slices: received an empty tuple; give an array.")
+        return tuple(as_array_structure(value) for value in tensors)
+    try:
+        return to_array(tensors)
+    except ValueError as error:
+        raise ValueError(
+            "from_tensor_slices: a list is converted to one array (as in tf.data), and this one "
+            f"is ragged ({error}). To pass several arrays, use a tuple: from_tensor_slices((x, y))."
+        ) from error
+
+
+def first_mismatch(lengths: dict[str, int]) -> tuple[tuple[str, int], tuple[str, int]]:
+    """The first entry and the first entry of another value, for length-mismatch errors."""
+    items = list(lengths.items())
+    first = items[0]
+    other = next(item for item in items if item[1] != first[1])
+    return first, other
