@@ -81,9 +81,7 @@ def normalize(x: Any, axis: int = -1, order: int | float = 2) -> np.ndarray:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise ValueError(f"normalize: axis must be an integer, received axis={axis!r}.")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(
-            f"normalize: axis={axis} is out of range for an array of shape {x.shape}."
-        )
+        raise ValueError(f"normalize: axis={axis} is out of range for an array of shape {x.shape}.")
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
