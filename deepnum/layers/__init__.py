@@ -6,3 +6,12 @@ from deepnum.layers.layer import Layer
 from deepnum.models.functional import Input, InputLayer
 
 # Layer families (one module each) register their exports below.
+from deepnum.layers.activation_layers import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
+from deepnum.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
+from deepnum.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from deepnum.layers.merging import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+    concatenate, dot, maximum, minimum, multiply, subtract,
+)
+from deepnum.layers.normalization import BatchNormalization, LayerNormalization
+from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
