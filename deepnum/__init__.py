@@ -31,7 +31,7 @@ from deepnum.autodiff import (
     vjp,
 )
 
-from deepnum import layers, models  # noqa: E402 - layers build on the names above
+from deepnum import callbacks, layers, models  # noqa: E402 - these build on the names above
 from deepnum.models import Input, Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
@@ -42,6 +42,7 @@ __all__ = [
     "Model",
     "Sequential",
     "activations",
+    "callbacks",
     "initializers",
     "layers",
     "models",

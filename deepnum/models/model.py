@@ -12,7 +12,7 @@ from deepnum.autodiff.tensor import Tensor
 from deepnum.layers.layer import Layer
 from deepnum.models.functional import KerasTensor
 from deepnum.models.graph import Graph, check_model_input, flatten_model_inputs
-from deepnum.models.trainer import Trainer
+from deepnum.training.trainer import Trainer
 
 
 class Model(Trainer, Layer):

@@ -1,0 +1,120 @@
+"""What ``compile`` resolves: one loss per output (with weights), the metrics per output, and
+the names they are logged under (``loss``, ``accuracy``, ``dense_1_loss``, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepnum import losses as losses_module
+from deepnum import metrics as metrics_module
+
+
+def output_names(model: Any) -> list[str]:
+    """Names of the model's outputs: their layers' names for a Functional model."""
+    outputs = getattr(model, "outputs", None)
+    if outputs:
+        return [t.node.layer.name for t in outputs]
+    return ["output"]
+
+
+def _per_output(value: Any, names: list[str], what: str) -> list[Any]:
+    """Spread a compile argument over the outputs: one value, a list, or a dict by name."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"compile: {what} names unknown output(s) {unknown}; the model's outputs are "
+                f"{names}."
+            )
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)) and len(names) > 1:
+        if len(value) != len(names):
+            raise ValueError(
+                f"compile: {what} has {len(value)} entries but the model has {len(names)} "
+                f"outputs {names}."
+            )
+        return list(value)
+    return [value] * len(names)
+
+
+class CompileLoss:
+    """The total loss Σₖ wₖ·lossₖ(yₖ, ŷₖ) over the outputs k."""
+
+    def __init__(self, loss: Any, loss_weights: Any, names: list[str]) -> None:
+        self.names = names
+        self.losses = [losses_module.get(l) if l is not None else None
+                       for l in _per_output(loss, names, "loss")]
+        weights = _per_output(loss_weights, names, "loss_weights") if loss_weights is not None \
+            else [1.0] * len(names)
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+
+    def __call__(self, y_true: list, y_pred: list, sample_weight: list) -> tuple[Any, list]:
+        total, parts = None, []
+        for loss, w, yt, yp, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
+            if loss is None or yt is None:
+                parts.append(None)
+                continue
+            value = loss(yt, yp, sample_weight=sw)
+            parts.append(value)
+            term = value * w if w != 1.0 else value
+            total = term if total is None else total + term
+        return total, parts
+
+
+class CompileMetrics:
+    """The metrics of each output; ``"accuracy"`` becomes the variant that fits the loss."""
+
+    def __init__(self, metrics: Any, names: list[str], compile_loss: CompileLoss) -> None:
+        per_output = _spread_metrics(metrics, names)
+        self.metrics: list[list[Any]] = []
+        for k, specs in enumerate(per_output):
+            resolved = []
+            for spec in specs:
+                if spec in ("accuracy", "acc"):
+                    metric = metrics_module.resolve_accuracy(compile_loss.losses[k])
+                else:
+                    metric = metrics_module.get(spec)
+                if len(names) > 1:
+                    metric.name = f"{names[k]}_{metric.name}"
+                resolved.append(metric)
+            self.metrics.append(resolved)
+
+    @property
+    def flat(self) -> list[Any]:
+        return [m for ms in self.metrics for m in ms]
+
+    def update_state(self, y_true: list, y_pred: list, sample_weight: list) -> None:
+        for ms, yt, yp, sw in zip(self.metrics, y_true, y_pred, sample_weight):
+            for m in ms:
+                if yt is not None:
+                    m.update_state(yt, yp, sample_weight=sw)
+
+    def reset_state(self) -> None:
+        for m in self.flat:
+            m.reset_state()
+
+
+def _spread_metrics(metrics: Any, names: list[str]) -> list[list[Any]]:
+    if metrics is None:
+        return [[] for _ in names]
+    if isinstance(metrics, dict):
+        unknown = sorted(set(metrics) - set(names))
+        if unknown:
+            raise ValueError(
+                f"compile: metrics names unknown output(s) {unknown}; outputs are {names}."
+            )
+        return [_as_list(metrics.get(n)) for n in names]
+    if not isinstance(metrics, (list, tuple)):
+        raise TypeError(
+            f"compile: metrics must be a list (or a dict by output name), received "
+            f"{type(metrics).__name__}. Write metrics=['accuracy']."
+        )
+    if len(names) > 1 and metrics and all(isinstance(m, (list, tuple)) for m in metrics):
+        return [list(m) for m in metrics]
+    return [list(metrics) for _ in names]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -1,0 +1,193 @@
+"""From what users pass to ``fit`` (arrays, dicts, generators, Datasets, PyDatasets) to an
+iterator of batches, with the checks that catch bad input before the first step."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from deepnum.autodiff.tensor import Tensor
+from deepnum.backend import default_rng, is_array, to_numpy
+from deepnum.data import Dataset, PyDataset
+from deepnum.data.structure import flatten, map_structure
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """Split a batch ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` (Keras's convention)."""
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        raise ValueError(
+            f"A batch must be (x,), (x, y) or (x, y, sample_weight); received a tuple of "
+            f"{len(data)} elements."
+        )
+    return data, None, None
+
+
+def _to_array(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        return value.data
+    if is_array(value):
+        return value
+    return np.asarray(value)
+
+
+def _num_samples(structure: Any, what: str) -> int | None:
+    sizes = [len(a) for a in flatten(structure) if a is not None and np.ndim(a) > 0]
+    if not sizes:
+        return None
+    if len(set(sizes)) > 1:
+        raise ValueError(
+            f"Data cardinality is ambiguous: {what} arrays have different numbers of samples "
+            f"{sorted(set(sizes))}. Make sure all arrays contain the same number of samples."
+        )
+    return sizes[0]
+
+
+def check_arrays(x: Any, y: Any, sample_weight: Any) -> int:
+    """Check sample counts agree and the data are finite; return the number of samples."""
+    n_x = _num_samples(x, "x")
+    n_y = _num_samples(y, "y") if y is not None else None
+    n_w = _num_samples(sample_weight, "sample_weight") if sample_weight is not None else None
+    counts = {k: v for k, v in (("x", n_x), ("y", n_y), ("sample_weight", n_w)) if v is not None}
+    if len(set(counts.values())) > 1:
+        detail = ", ".join(f"{k} sizes: {v}" for k, v in counts.items())
+        raise ValueError(
+            f"Data cardinality is ambiguous: {detail}. Make sure all arrays contain the same "
+            "number of samples."
+        )
+    for name, structure in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        for a in flatten(structure) if structure is not None else []:
+            arr = to_numpy(a)
+            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                bad = int(np.size(arr) - np.isfinite(arr).sum())
+                raise ValueError(
+                    f"{name} contains {bad} NaN or infinite value(s); clean or impute them "
+                    "before training (e.g. np.nan_to_num)."
+                )
+    return n_x or 0
+
+
+def train_validation_split(arrays: Any, validation_split: float) -> tuple[Any, Any]:
+    """Keras's rule: the last ``validation_split`` fraction of the samples, before shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(
+            f"validation_split must be in (0, 1), received {validation_split}."
+        )
+    n = _num_samples(arrays, "x/y")
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} leaves an empty split of {n} samples."
+        )
+    train = map_structure(lambda a: None if a is None else a[:split_at], arrays)
+    val = map_structure(lambda a: None if a is None else a[split_at:], arrays)
+    return train, val
+
+
+def class_weight_to_sample_weight(y: Any, class_weight: dict) -> np.ndarray:
+    """One weight per sample from a ``{class: weight}`` dict (labels sparse or one-hot)."""
+    y = to_numpy(y)
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y))
+    labels = labels.astype(int)
+    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ValueError(
+            f"class_weight has no entry for class(es) {missing}; give a weight for every class."
+        )
+    return np.array([class_weight[c] for c in labels], dtype="float32")
+
+
+class ArrayBatches:
+    """Mini-batches over in-memory arrays: a fresh permutation per epoch when shuffling."""
+
+    def __init__(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: Any,
+                 steps: int | None = None) -> None:
+        self.data = (x, y, sample_weight)
+        self.n = check_arrays(x, y, sample_weight)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.steps = steps if steps is not None else math.ceil(self.n / batch_size)
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def epoch(self) -> Iterator[tuple]:
+        if self.shuffle:
+            order = default_rng().permutation(self.n)
+        else:
+            order = None
+        for step in range(self.steps):
+            start = (step * self.batch_size) % max(self.n, 1)
+            stop = min(start + self.batch_size, self.n)
+            index = slice(start, stop) if order is None else order[start:stop]
+            yield tuple(
+                map_structure(lambda a: None if a is None else a[index], part)
+                for part in self.data
+            )
+
+
+class IterableBatches:
+    """Batches from a Dataset, PyDataset or generator (already batched by the user)."""
+
+    def __init__(self, source: Any, steps: int | None = None) -> None:
+        self.source = source
+        self.steps = steps
+        self._iterator: Iterator | None = None
+        if steps is None:
+            try:
+                self.steps = len(source)
+            except TypeError:
+                self.steps = None
+
+    def __len__(self) -> int:
+        return self.steps or 0
+
+    def epoch(self) -> Iterator[tuple]:
+        src = self.source
+        if isinstance(src, PyDataset):
+            src.on_epoch_begin() if hasattr(src, "on_epoch_begin") else None
+            it = iter(src)
+        elif isinstance(src, Dataset) or hasattr(src, "__len__"):
+            it = iter(src)
+        else:  # a generator: keep consuming it across epochs, like Keras
+            if self._iterator is None:
+                self._iterator = iter(src)
+            it = self._iterator
+        for step, batch in enumerate(it):
+            yield unpack_x_y_sample_weight(batch if isinstance(batch, tuple) else (batch,))
+            if self.steps is not None and step + 1 >= self.steps:
+                break
+        if isinstance(src, PyDataset):
+            src.on_epoch_end()
+
+
+def make_batches(x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = 32,
+                 shuffle: Any = False, steps: int | None = None) -> Any:
+    """Choose the batch source for ``x`` (arrays → ArrayBatches, else IterableBatches)."""
+    if isinstance(x, (Dataset, PyDataset)) or (
+        not is_array(x) and hasattr(x, "__iter__") and hasattr(x, "__next__")
+    ):
+        if y is not None:
+            raise ValueError(
+                "`y` must not be given when `x` is a Dataset, PyDataset or generator: they "
+                "already yield (x, y) batches."
+            )
+        return IterableBatches(x, steps)
+    if batch_size is None:
+        batch_size = 32
+    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
+    x = map_structure(_to_array, x)
+    y = map_structure(_to_array, y) if y is not None else None
+    sw = map_structure(_to_array, sample_weight) if sample_weight is not None else None
+    return ArrayBatches(x, y, sw, int(batch_size), shuffle, steps)

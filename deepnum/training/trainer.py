@@ -1,0 +1,371 @@
+"""Training and inference APIs of Model: compile, fit, evaluate, predict and the per-batch
+steps they are made of (``train_step``/``test_step`` can be overridden for custom logic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepnum.autodiff.engine import run_backward
+from deepnum.autodiff.mode import no_grad
+from deepnum.autodiff.tensor import Tensor, shape_str
+from deepnum.backend import to_numpy
+from deepnum.data.structure import flatten, map_structure
+from deepnum.training import data_adapter as da
+
+
+class Trainer:
+    """Mixin that gives Model Keras's training API."""
+
+    def _init_trainer(self) -> None:
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._compile_config: dict | None = None
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Configure training: the optimizer, the loss(es) and the metrics to report.
+
+        Args:
+            optimizer: a name (``"adam"``), a config dict or an Optimizer.
+            loss: a name, function or Loss; or a list/dict with one per output.
+            loss_weights: scalar weights of each output's loss in the total.
+            metrics: a list of names/functions/Metrics (``"accuracy"`` adapts to the loss),
+                or a dict/list of lists per output.
+        """
+        from deepnum import metrics as metrics_module
+        from deepnum import optimizers
+        from deepnum.training.compile_utils import CompileLoss, CompileMetrics, output_names
+
+        self.optimizer = optimizers.get(optimizer)
+        names = output_names(self)
+        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss) \
+            if self._compile_loss is not None else CompileMetrics(metrics, names, None)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss") for n in names] \
+            if len(names) > 1 else []
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics}
+        self.compiled = True
+        self.stop_training = False
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {what}, e.g. "
+                "model.compile(optimizer='adam', loss='mse')."
+            )
+
+    @property
+    def metrics(self) -> list[Any]:
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        out += getattr(self, "_output_loss_trackers", [])
+        if self._compile_metrics is not None:
+            out += self._compile_metrics.flat
+        return out
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------------ steps
+    def _as_list(self, value: Any) -> list:
+        n = len(getattr(self, "outputs", None) or [None])
+        if value is None:
+            return [None] * n
+        if isinstance(value, dict):
+            from deepnum.training.compile_utils import output_names
+
+            return [value.get(name) for name in output_names(self)]
+        if isinstance(value, (list, tuple)) and n > 1:
+            return list(value)
+        return [value]
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
+                     sample_weight: Any = None, training: bool = True) -> Tensor:
+        """Total loss: the compiled losses plus the layers' regularization losses."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            ys, ps = self._as_list(y), self._as_list(y_pred)
+            sws = self._as_list(sample_weight) if not isinstance(sample_weight, np.ndarray) \
+                else [sample_weight] * len(ys)
+            total, parts = self._compile_loss(ys, ps, sws)
+            for tracker, part in zip(getattr(self, "_output_loss_trackers", []), parts):
+                if part is not None:
+                    tracker.update_state(float(part.data))
+        for penalty in self.losses:
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                "No loss to optimize: compile with a loss (e.g. loss='mse'), pass targets `y`, "
+                "or add losses with add_loss()."
+            )
+        return total
+
+    def _update_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
+        if self._compile_metrics is None or y is None:
+            return
+        ys = [None if v is None else to_numpy(getattr(v, "data", v)) for v in self._as_list(y)]
+        ps = [to_numpy(p.data) for p in self._as_list(y_pred)]
+        sws = self._as_list(sample_weight) if not isinstance(sample_weight, np.ndarray) \
+            else [sample_weight] * len(ys)
+        self._compile_metrics.update_state(ys, ps, sws)
+
+    def get_metrics_result(self) -> dict[str, float]:
+        return {m.name: float(to_numpy(getattr(m.result(), "data", m.result())))
+                for m in self.metrics}
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One optimisation step on a batch: forward, loss, backward, update, metrics."""
+        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        weights = [w for w in self.trainable_weights if w.requires_grad]
+        grads = run_backward([loss], [None], inputs=weights)
+        pairs = [(g, w) for g, w in zip(grads, weights) if g is not None]
+        self.optimizer.apply([g for g, _ in pairs], [w for _, w in pairs])
+        batch = len(flatten(x)[0])
+        self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
+        self._update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """Loss and metrics on a batch, without updating the weights."""
+        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        batch = len(flatten(x)[0])
+        self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
+        self._update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def predict_step(self, data: Any) -> Any:
+        x, _, _ = da.unpack_x_y_sample_weight(data)
+        with no_grad():
+            return self(x, training=False)
+
+    # ------------------------------------------------------------------ loops
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> Any:
+        """Train for ``epochs`` epochs of mini-batch gradient descent; return a History.
+
+        Each epoch visits ceil(n / batch_size) batches in a fresh random order (``shuffle``);
+        ``validation_split`` holds out the last fraction of the samples (before shuffling).
+        """
+        from deepnum.callbacks.callback import CallbackList, History
+        from deepnum.callbacks.progbar import ProgbarLogger
+
+        self._require_compiled("fit")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = da.train_validation_split(
+                (x, y, sample_weight), validation_split)
+        if class_weight is not None and y is not None:
+            if sample_weight is not None:
+                raise ValueError("Pass either class_weight or sample_weight, not both.")
+            sample_weight = da.class_weight_to_sample_weight(y, class_weight)
+        batches = da.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        if isinstance(batches, da.ArrayBatches):
+            self._preflight(x, y)
+        val = None
+        if validation_data is not None:
+            val = da.make_batches(*_split_validation(validation_data),
+                                  validation_batch_size or batch_size, False, validation_steps)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        history = History()
+        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []) +
+                           [history], model=self, epochs=epochs, steps=len(batches) or None,
+                           verbose=verbose)
+        self.stop_training = False
+        self._initial_epoch = initial_epoch
+        cbs.on_train_begin()  # BackupAndRestore may move _initial_epoch forward
+        initial_epoch, self._initial_epoch = self._initial_epoch, 0
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            logs: dict = {}
+            for step, batch in enumerate(batches.epoch()):
+                cbs.on_train_batch_begin(step)
+                logs = self.train_step(batch)
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            logs = dict(self.get_metrics_result()) if logs else logs
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_batches(val, callbacks=None)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs if epochs > initial_epoch else {})
+        self.history = history
+        return history
+
+    def _evaluate_batches(self, batches: Any, callbacks: Any) -> dict[str, float]:
+        self.reset_metrics()
+        logs: dict = {}
+        for step, batch in enumerate(batches.epoch()):
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            logs = self.test_step(batch)
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, logs)
+        return self.get_metrics_result() if logs else logs
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """Loss and metrics on data: a scalar (loss only), a list, or a dict (``return_dict``)."""
+        from deepnum.callbacks.callback import CallbackList
+
+        self._require_compiled("evaluate")
+        batches = da.make_batches(x, y, sample_weight, batch_size, False, steps)
+        if isinstance(batches, da.ArrayBatches):
+            self._preflight(x, y)
+        cbs = CallbackList(callbacks, model=self, steps=len(batches), verbose=verbose)
+        cbs.on_test_begin()
+        logs = self._evaluate_batches(batches, cbs)
+        cbs.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+                steps: int | None = None, callbacks: list | None = None) -> Any:
+        """Outputs for ``x`` computed batch by batch (``training=False``), as NumPy arrays."""
+        batches = da.make_batches(x, None, None, batch_size, False, steps)
+        outputs: list = []
+        for batch in batches.epoch():
+            out = self.predict_step(batch)
+            outputs.append(map_structure(lambda t: to_numpy(getattr(t, "data", t)), out))
+        if not outputs:
+            raise ValueError("predict: the input contains no samples.")
+        first = outputs[0]
+        leaves = [np.concatenate([flatten(o)[i] for o in outputs])
+                  for i in range(len(flatten(first)))]
+        from deepnum.data.structure import pack_like
+
+        return pack_like(first, leaves)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+        """One training step on exactly this batch; returns the loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        if class_weight is not None:
+            sample_weight = da.class_weight_to_sample_weight(y, class_weight)
+        self.reset_metrics()
+        logs = self.train_step((x, y, sample_weight))
+        return _format_logs(self, logs, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        """Loss (and metrics) on exactly this batch, no update."""
+        self._require_compiled("test_on_batch")
+        self.reset_metrics()
+        logs = self.test_step((x, y, sample_weight))
+        return _format_logs(self, logs, return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Outputs for exactly this batch as NumPy arrays."""
+        out = self.predict_step((x,))
+        return map_structure(lambda t: to_numpy(getattr(t, "data", t)), out)
+
+    # ------------------------------------------------------------------ checks
+    def _preflight(self, x: Any, y: Any) -> None:
+        """Run the loss once on two samples so that shape errors appear before training,
+        naming the loss, the output and both shapes."""
+        if y is None or self._compile_loss is None:
+            return
+        head = map_structure(lambda a: None if a is None else a[:2], (x, y))
+        with no_grad():
+            y_pred = self(head[0], training=False)
+        for name, loss, yt, yp in zip(self._compile_loss.names, self._compile_loss.losses,
+                                      self._as_list(head[1]), self._as_list(y_pred)):
+            if loss is None or yt is None:
+                continue
+            try:
+                loss(yt, yp)
+            except (ValueError, IndexError) as e:
+                raise ValueError(_target_message(loss, name, yp.shape, np.shape(yt), e)) from None
+
+
+def _split_validation(data: Any) -> tuple:
+    if isinstance(data, tuple):
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight).")
+    return data, None, None
+
+
+def _format_logs(model: Any, logs: dict, return_dict: bool) -> Any:
+    if return_dict:
+        return logs
+    values = [logs[n] for n in model.metrics_names if n in logs]
+    return values[0] if len(values) == 1 else values
+
+
+def _target_message(loss: Any, output: str, out_shape: tuple, y_shape: tuple, err: Exception) -> str:
+    loss_name = getattr(loss, "name", None) or type(loss).__name__
+    out_s, y_s = shape_str((None,) + tuple(out_shape[1:])), shape_str((None,) + tuple(y_shape[1:]))
+    hint = ""
+    if len(out_shape) > 2 and len(y_shape) <= 2:
+        hint = " The output still has spatial axes: is a Flatten missing before the Dense?"
+    elif "sparse" in loss_name and len(y_shape) == len(out_shape) and y_shape[-1] == out_shape[-1]:
+        hint = (" The labels look one-hot: use categorical_crossentropy, or integer labels "
+                "with the sparse loss.")
+    elif "categorical" in loss_name and "sparse" not in loss_name and len(y_shape) < len(
+            out_shape):
+        hint = (" The labels look like integer class ids: use sparse_categorical_crossentropy "
+                "or one-hot encode them with deepnum.utils.to_categorical.")
+    return (f"The loss {loss_name} cannot compare the model output '{output}' of shape {out_s} "
+            f"with targets of shape {y_s}: {err}.{hint}")
