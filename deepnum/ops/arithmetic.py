@@ -9,6 +9,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy as np
+
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.ops.broadcast import sum_to
@@ -172,7 +174,8 @@ def power(x: Any, y: Any) -> Tensor:
     differentiated too (d/dy xʸ = ln(x)·xʸ).
     """
     if isinstance(y, numbers.Number) and not isinstance(y, bool):
-        return PowerScalar(y)(as_tensor(x))
+        # A NumPy scalar exponent would promote a float32 base to float64: use its value.
+        return PowerScalar(y.item() if isinstance(y, np.generic) else y)(as_tensor(x))
     return Power()(*_pair(x, y))
 
 

@@ -12,6 +12,7 @@ from deepnum.backend import get_array_module
 from deepnum.ops.broadcast import sum_to
 from deepnum.ops.linalg import matmul
 from deepnum.ops.math import exp
+from deepnum.ops.reduction import max_shift
 from deepnum.ops.reduction import sum as _sum
 from deepnum.ops.shape import reshape, swapaxes
 
@@ -53,8 +54,7 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        m = x.max(axis=self.axis, keepdims=True)
-        e = xp.exp(x - xp.where(xp.isfinite(m), m, 0))
+        e = xp.exp(x - max_shift(x, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
@@ -74,9 +74,7 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        m = x.max(axis=self.axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = x - m
+        shifted = x - max_shift(x, self.axis)
         return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy):
@@ -122,9 +120,7 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, logits, targets):
         xp = get_array_module(logits)
-        m = logits.max(axis=self.axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = logits - m
+        shifted = logits - max_shift(logits, self.axis)
         logz = xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         logp = shifted - logz
         # 0·log 0 counts as 0 (a one-hot target against a -inf logit).
@@ -202,18 +198,21 @@ def softmax_cross_entropy(logits: Any, targets: Any, axis: int = -1) -> Tensor:
 
 
 def sparse_softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Tensor:
-    """Per-sample −log softmax(logits)[label] for integer labels of shape ``logits.shape[:-1]``."""
+    """Per-sample −log softmax(logits)[label] for integer labels: the shape of ``logits``
+    without its class ``axis`` (``logits.shape[:-1]`` by default)."""
     from deepnum.ops.indexing import one_hot
 
     logits = as_tensor(logits)
     labels = labels.data if isinstance(labels, Tensor) else labels
     xp = get_array_module(logits.data)
     labels = xp.asarray(labels)
-    if labels.shape != logits.shape[:-1]:
+    axis = axis % logits.ndim
+    expected = logits.shape[:axis] + logits.shape[axis + 1 :]
+    if labels.shape != expected:
         raise ValueError(
             f"sparse_softmax_cross_entropy: labels of shape {shape_str(labels.shape)} do not "
             f"match logits of shape {shape_str(logits.shape)}; expected labels of shape "
-            f"{shape_str(logits.shape[:-1])}."
+            f"{shape_str(expected)} (the logits without the class axis {axis})."
         )
-    targets = one_hot(labels, logits.shape[axis], dtype=logits.dtype)
+    targets = one_hot(labels, logits.shape[axis], axis=axis, dtype=logits.dtype)
     return SoftmaxCrossEntropy(axis)(logits, targets)

@@ -26,6 +26,20 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
+def max_shift(x: Any, axis: Any) -> Any:
+    """The shift m = max(x) (keepdims) that makes log Σ eˣ = m + log Σ e^(x−m) stable.
+
+    Works on raw arrays. Non-finite maxima (all −inf) and empty axes use 0 instead, so the
+    result is −inf rather than nan or an error.
+    """
+    xp = get_array_module(x)
+    axes = normalize_axis(axis, x.ndim)
+    if x.size == 0:
+        return xp.zeros(_keepdims_shape(x.shape, axes), dtype=x.dtype)
+    m = x.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
 def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
@@ -119,8 +133,7 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        m = x.max(axis=self.axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
+        m = max_shift(x, self.axes)
         y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         return y if self.keepdims else y.reshape(
             tuple(s for i, s in enumerate(x.shape) if i not in self.axes)

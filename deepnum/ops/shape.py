@@ -159,6 +159,8 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Tensor:
     xs = [as_tensor(x) for x in xs]
     if not xs:
         raise ValueError("concatenate: need at least one tensor.")
+    if xs[0].ndim == 0:
+        raise ValueError("concatenate: 0-d tensors have no axis to join along; use stack.")
     axis = axis % xs[0].ndim
     for x in xs[1:]:
         if x.ndim != xs[0].ndim or any(

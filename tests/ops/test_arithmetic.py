@@ -81,6 +81,12 @@ def test_power_scalar_base():
     check_op(lambda y: ops.power(2.0, y), lambda y: torch.pow(2.0, y), (4,))
 
 
+def test_power_with_a_numpy_scalar_exponent_keeps_float32():
+    t = dn.tensor([1.0, 2.0])
+    assert (t ** np.float64(2.0)).dtype == np.float32
+    assert ops.power(t, np.int64(3)).dtype == np.float32
+
+
 def test_power_zero_exponent_gradient_is_zero():
     x = dn.tensor(np.array([0.0, 2.0]), requires_grad=True)
     (x**0).sum().backward()

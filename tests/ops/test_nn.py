@@ -170,6 +170,22 @@ def test_sparse_softmax_cross_entropy(shape):
     check_op(lambda x: ops.sparse_softmax_cross_entropy(x, labels), ref, shape)
 
 
+def test_sparse_softmax_cross_entropy_class_axis_1_like_torch():
+    # torch's layout for sequences: logits (N, C, T), labels (N, T).
+    labels = np.random.default_rng(2).integers(0, 3, (2, 4))
+    check_op(
+        lambda x: ops.sparse_softmax_cross_entropy(x, labels, axis=1),
+        lambda x: F.cross_entropy(x, torch.tensor(labels), reduction="none"),
+        (2, 3, 4),
+    )
+
+
+@pytest.mark.parametrize("op", [ops.softmax, ops.log_softmax], ids=["softmax", "log_softmax"])
+def test_softmax_of_empty_inputs(op):
+    ref = torch.softmax if op is ops.softmax else torch.log_softmax
+    check_op(lambda x: op(x, axis=0), lambda x: ref(x, dim=0), (0, 3))
+
+
 def test_sparse_matches_dense_with_one_hot():
     x = np.random.default_rng(0).standard_normal((4, 3))
     labels = np.array([0, 2, 1, 2])

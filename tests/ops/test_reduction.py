@@ -136,6 +136,16 @@ def test_logsumexp(shape, axis, keepdims):
     )
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_logsumexp_over_an_empty_axis_is_minus_inf_like_torch(axis):
+    check_op(
+        lambda t: ops.logsumexp(t, axis=axis),
+        lambda t: torch.logsumexp(t, dim=axis),
+        inputs=[np.zeros((0, 3))],
+        second_order=False,
+    )
+
+
 def test_logsumexp_is_stable_for_large_inputs():
     x = np.array([1000.0, 1000.0, -1000.0])
     np.testing.assert_allclose(ops.logsumexp(x).item(), 1000.0 + np.log(2.0))

@@ -102,9 +102,11 @@ def test_concatenate(shapes, axis):
     check_op(lambda *xs: ops.concatenate(xs, axis=axis), lambda *xs: torch.cat(xs, axis), *shapes)
 
 
-def test_concatenate_error_names_shapes():
+def test_concatenate_errors():
     with pytest.raises(ValueError, match=r"\(2, 3\) and \(2, 4\).*axis 0"):
         ops.concatenate([np.ones((2, 3)), np.ones((2, 4))], axis=0)
+    with pytest.raises(ValueError, match="0-d tensors.*use stack"):
+        ops.concatenate([dn.tensor(1.0), dn.tensor(2.0)])
 
 
 @pytest.mark.parametrize("n, shape, axis", [(3, (2, 3), 0), (2, (2, 3), -1), (2, (), 0)])
