@@ -14,6 +14,14 @@ from deepnum.ops.arithmetic import (
     true_divide,
 )
 from deepnum.ops.broadcast import broadcast_to, sum_to
+from deepnum.ops.conv import (
+    conv,
+    conv1d,
+    conv2d,
+    conv_transpose,
+    depthwise_conv,
+    separable_conv,
+)
 from deepnum.ops.creation import full_like, ones_like, zeros_like
 from deepnum.ops.ctc import ctc_loss
 from deepnum.ops.indexing import getitem, one_hot, take, take_along_axis
@@ -49,6 +57,7 @@ from deepnum.ops.nn import (
     softmax_cross_entropy,
     sparse_softmax_cross_entropy,
 )
+from deepnum.ops.pooling import average_pool, max_pool
 from deepnum.ops.reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from deepnum.ops.special import erf
 from deepnum.ops.shape import (

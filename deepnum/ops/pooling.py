@@ -1,0 +1,232 @@
+"""Pooling: max and average pooling over 1-D or 2-D windows (channels_last), with Keras's
+``pool_size``, ``strides`` and TensorFlow's ``"valid"``/``"same"`` padding.
+
+Each pooling op comes with its adjoint, and the pair is closed under differentiation, so
+pooling is differentiable any number of times:
+
+* max pooling keeps, per output, which tap of its window won; its backward is a scatter of the
+  gradient to the winners (``MaxPoolScatter``), whose own backward is the matching gather
+  (``MaxPoolGather``), and the other way round;
+* average pooling's backward spreads each gradient evenly over its window
+  (``AvgPoolScatter``), whose backward is average pooling again. With ``"same"`` padding the
+  average is over the real pixels only (padding is not counted), as in Keras and TensorFlow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deepnum.autodiff.function import Function
+from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+from deepnum.backend import get_array_module
+from deepnum.ops.shape import moveaxis, reshape
+from deepnum.ops.window import (
+    Window,
+    count_valid,
+    make_window,
+    standardize_data_format,
+    standardize_padding,
+    standardize_tuple,
+)
+
+
+def _taps(win: Window) -> list[tuple[int, int, int]]:
+    """(index, i, j) for every tap of the window, in row-major order."""
+    kh, kw = win.kernel
+    return [(i * kw + j, i, j) for i in range(kh) for j in range(kw)]
+
+
+def _overlapping(win: Window) -> bool:
+    return any(s < k for s, k in zip(win.strides, win.kernel))
+
+
+# ----------------------------------------------------------------------------- max pooling
+class MaxPool(Function):
+    """y = max of each window. Ties go to the first tap in row-major order (as in PyTorch);
+    padding is −∞, so it never wins."""
+
+    def __init__(self, win: Window) -> None:
+        self.win = win
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        view = self.win.windows(self.win.pad(x, -np.inf))
+        taps = _taps(self.win)
+        y = view[:, :, :, 0, 0].copy()
+        self.argmax = xp.zeros(y.shape, dtype=np.int8 if len(taps) < 128 else np.int32)
+        for t, i, j in taps[1:]:
+            v = view[:, :, :, i, j]
+            xp.copyto(self.argmax, t, where=v > y)
+            xp.maximum(y, v, out=y)
+        return y
+
+    def backward(self, gy):
+        return MaxPoolScatter(self.win, self.argmax, self.inputs[0].shape)(gy)
+
+
+class MaxPoolScatter(Function):
+    """gx: each output gradient added to the input pixel that won its window."""
+
+    def __init__(self, win: Window, argmax: Any, x_shape: tuple) -> None:
+        self.win, self.argmax, self.x_shape = win, argmax, x_shape
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.x_shape, dtype=gy.dtype)
+        overlapping = _overlapping(self.win)
+        for t, i, j in _taps(self.win):
+            region = self.win.tap(i, j)
+            if region is None:
+                continue
+            (hs, ws), (ohs, ows) = region
+            g = gy[:, ohs, ows] * (self.argmax[:, ohs, ows] == t)
+            if overlapping:
+                gx[:, hs, ws] += g
+            else:  # each pixel is in one window at most: a plain write is enough
+                gx[:, hs, ws] = g
+        return gx
+
+    def backward(self, ggx):
+        return MaxPoolGather(self.win, self.argmax)(ggx)
+
+
+class MaxPoolGather(Function):
+    """The adjoint of the scatter: for each output, the value at its window's winner."""
+
+    def __init__(self, win: Window, argmax: Any) -> None:
+        self.win, self.argmax = win, argmax
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        view = self.win.windows(self.win.pad(x, 0.0))
+        y = xp.zeros(self.argmax.shape, dtype=x.dtype)
+        for t, i, j in _taps(self.win):
+            xp.copyto(y, view[:, :, :, i, j], where=self.argmax == t)
+        return y
+
+    def backward(self, gy):
+        return MaxPoolScatter(self.win, self.argmax, self.inputs[0].shape)(gy)
+
+
+# ----------------------------------------------------------------------------- average pooling
+def _counts(win: Window, xp: Any, dtype: Any) -> Any:
+    """How many real pixels each window averages (a scalar without padding)."""
+    if not any(win.pad_before + win.pad_after):
+        return win.kernel[0] * win.kernel[1]
+    return xp.asarray(count_valid(win), dtype=dtype)
+
+
+class AvgPool(Function):
+    """y = mean of the real pixels of each window."""
+
+    def __init__(self, win: Window) -> None:
+        self.win = win
+
+    def forward(self, x):
+        view = self.win.windows(self.win.pad(x, 0.0))
+        taps = _taps(self.win)
+        y = view[:, :, :, 0, 0].copy()
+        for _, i, j in taps[1:]:
+            y += view[:, :, :, i, j]
+        y /= _counts(self.win, get_array_module(x), x.dtype)
+        return y
+
+    def backward(self, gy):
+        return AvgPoolScatter(self.win, self.inputs[0].shape)(gy)
+
+
+class AvgPoolScatter(Function):
+    """gx: each output gradient divided by its window's count, added to the window's pixels."""
+
+    def __init__(self, win: Window, x_shape: tuple) -> None:
+        self.win, self.x_shape = win, x_shape
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        g = gy / _counts(self.win, xp, gy.dtype)
+        gx = xp.zeros(self.x_shape, dtype=gy.dtype)
+        for _, i, j in _taps(self.win):
+            region = self.win.tap(i, j)
+            if region is not None:
+                (hs, ws), (ohs, ows) = region
+                gx[:, hs, ws] += g[:, ohs, ows]
+        return gx
+
+    def backward(self, ggx):
+        return AvgPool(self.win)(ggx)
+
+
+# ----------------------------------------------------------------------------- public ops
+def _pool(cls: type, inputs, pool_size, strides, padding, data_format, op: str) -> Tensor:
+    x = as_tensor(inputs)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"{op}: expected an input of rank 3 (batch, steps, channels) or 4 (batch, height, "
+            f"width, channels), received shape {shape_str(x.shape)}."
+        )
+    nd = x.ndim - 2
+    pool = standardize_tuple(pool_size, nd, "pool_size")
+    strides = pool if strides is None else standardize_tuple(strides, nd, "strides")
+    padding = standardize_padding(padding)
+    data_format = standardize_data_format(data_format)
+    if data_format == "channels_first":
+        x = moveaxis(x, 1, -1)
+    if nd == 1:
+        x = reshape(x, (x.shape[0], 1) + x.shape[1:])
+        pool, strides = (1,) + pool, (1,) + strides
+    win = make_window(x.shape[1:3], pool, strides, padding, op=op)
+    y = cls(win)(x)
+    if nd == 1:
+        y = reshape(y, (y.shape[0],) + y.shape[2:])
+    return moveaxis(y, -1, 1) if data_format == "channels_first" else y
+
+
+def max_pool(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
+    """Max pooling over 1-D or 2-D windows (Keras's ``ops.max_pool``).
+
+    Output length per spatial axis of size n (pool k, stride s): valid ⌊(n − k)/s⌋ + 1,
+    same ⌈n/s⌉ (padding placed as TensorFlow does; it never wins the max).
+
+    Args:
+        inputs: (N, *spatial, C) for channels_last (default), (N, C, *spatial) otherwise.
+        pool_size: an int or one int per spatial axis.
+        strides: defaults to ``pool_size``.
+        padding: ``"valid"`` or ``"same"``.
+
+    Returns:
+        (N, *out_spatial, C) (or channels_first).
+
+    Example:
+        >>> import numpy as np
+        >>> max_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2)[0, :, :, 0].tolist()
+        [[5.0, 7.0], [13.0, 15.0]]
+    """
+    return _pool(MaxPool, inputs, pool_size, strides, padding, data_format, "max_pool")
+
+
+def average_pool(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> Tensor:
+    """Average pooling over 1-D or 2-D windows (Keras's ``ops.average_pool``); with
+    ``"same"`` padding each window is averaged over its real pixels only.
+
+    Output sizes as for :func:`max_pool`.
+
+    Example:
+        >>> import numpy as np
+        >>> average_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2)[0, :, :, 0].tolist()
+        [[2.5, 4.5], [10.5, 12.5]]
+    """
+    return _pool(AvgPool, inputs, pool_size, strides, padding, data_format, "average_pool")
