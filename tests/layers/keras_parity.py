@@ -29,6 +29,13 @@ def keras():
     return reference("keras")
 
 
+def to_np(value: Any) -> np.ndarray:
+    """A Keras (torch) output, or anything array-like, as a NumPy array."""
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
 def _torch_inputs(inputs: list[np.ndarray]) -> list[Any]:
     torch = reference("torch")
     return [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
