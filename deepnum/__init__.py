@@ -31,7 +31,16 @@ from deepnum.autodiff import (
     vjp,
 )
 
-from deepnum import callbacks, layers, models  # noqa: E402 - these build on the names above
+from deepnum import (  # noqa: E402 - these build on the names above
+    callbacks,
+    data,
+    datasets,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+)
 from deepnum.models import Input, Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
@@ -43,6 +52,11 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "data",
+    "datasets",
+    "losses",
+    "metrics",
+    "optimizers",
     "initializers",
     "layers",
     "models",

@@ -42,7 +42,7 @@ class CompileLoss:
 
     def __init__(self, loss: Any, loss_weights: Any, names: list[str]) -> None:
         self.names = names
-        self.losses = [losses_module.get(l) if l is not None else None
+        self.losses = [losses_module.get_loss(l) if l is not None else None
                        for l in _per_output(loss, names, "loss")]
         weights = _per_output(loss_weights, names, "loss_weights") if loss_weights is not None \
             else [1.0] * len(names)
