@@ -139,6 +139,8 @@ class Accuracy(MeanMetricWrapper):
         0.75
     """
 
+    _direction = "up"
+
     def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
@@ -155,6 +157,8 @@ class BinaryAccuracy(MeanMetricWrapper):
         0.75
     """
 
+    _direction = "up"
+
     def __init__(
         self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5
     ) -> None:
@@ -164,6 +168,8 @@ class BinaryAccuracy(MeanMetricWrapper):
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often argmax(y_pred) matches the class of one-hot labels."""
+
+    _direction = "up"
 
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
@@ -178,12 +184,16 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         0.5
     """
 
+    _direction = "up"
+
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot label is among the top ``k`` predictions (default k=5)."""
+
+    _direction = "up"
 
     def __init__(
         self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None
@@ -194,6 +204,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer label is among the top ``k`` predictions (default k=5)."""
+
+    _direction = "up"
 
     def __init__(
         self,

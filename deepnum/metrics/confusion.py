@@ -205,6 +205,8 @@ class _PrecisionRecall(Metric):
 
     other = "fp"
 
+    _direction = "up"
+
     def __init__(
         self,
         thresholds: Any = None,

@@ -31,6 +31,8 @@ class FBetaScore(Metric):
         [0.3846, 0.9091, 0.8333]
     """
 
+    _direction = "up"
+
     def __init__(
         self,
         average: str | None = None,

@@ -60,6 +60,9 @@ class Metric:
         3.0
     """
 
+    # "up" or "down": whether a larger value is better (read by callbacks in mode="auto").
+    _direction: str | None = None
+
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         self.name = name or to_snake_case(type(self).__name__)
         self._dtype = str(np.dtype(dtype)) if dtype is not None else floatx()

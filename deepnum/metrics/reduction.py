@@ -113,6 +113,10 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        from deepnum.losses import ALL_OBJECTS as LOSS_OBJECTS
+
+        if fn in LOSS_OBJECTS:  # the mean of a loss is to be minimised
+            self._direction = "down"
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         mask = get_mask(y_pred)

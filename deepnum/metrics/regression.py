@@ -54,6 +54,8 @@ class CosineSimilarity(MeanMetricWrapper):
     Unlike the loss of the same name, the metric is not negated: 1 means aligned.
     """
 
+    _direction = "up"
+
     def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         super().__init__(_cosine_similarity, name=name, dtype=dtype, axis=axis)
 
@@ -77,6 +79,8 @@ class RootMeanSquaredError(Mean):
         >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]]); float(m.result())
         0.5
     """
+
+    _direction = "down"
 
     def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np  # np.errstate: CuPy has none, and the GPU never warns
+
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import floatx, get_array_module, is_float_dtype
@@ -29,7 +31,7 @@ def _logsumexp3(xp: Any, a: Any, b: Any, c: Any) -> Any:
     """log(eᵃ + eᵇ + eᶜ) elementwise, −∞ when all three are −∞."""
     m = xp.maximum(xp.maximum(a, b), c)
     m = xp.where(xp.isfinite(m), m, 0)
-    with xp.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):
         return m + xp.log(xp.exp(a - m) + xp.exp(b - m) + xp.exp(c - m))
 
 
@@ -55,7 +57,7 @@ class CTCLoss(Function):
         batch, steps, _ = logits.shape
         m = logits.max(axis=-1, keepdims=True)
         shifted = logits - xp.where(xp.isfinite(m), m, 0)
-        with xp.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):
             log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
 
         # Extended labels l' (blanks between labels; padding beyond a length becomes blank).
@@ -118,7 +120,7 @@ class CTCLoss(Function):
             inside = (t < self.output_length - 1)[:, None]
             nxt = xp.where(last_frame, start, xp.where(inside, rec, neg_inf))
             beta[t] = nxt
-        with xp.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             log_gamma = xp.where(xp.isfinite(lp), alpha + beta - lp, neg_inf)
             post = xp.exp(log_gamma - log_p[None, :, None]).transpose(1, 0, 2)  # (batch, T, w)
         one_hot = (ext[:, :, None] == xp.arange(log_probs.shape[-1])).astype(lp.dtype)

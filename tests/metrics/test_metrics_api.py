@@ -133,3 +133,12 @@ def test_argument_errors():
         metrics.Recall(class_id=0).update_state(np.zeros(4), np.zeros(4))
     with pytest.raises(ValueError, match="rank 2"):
         metrics.AUC(multi_label=True).update_state(np.zeros(4), np.zeros(4))
+
+
+def test_direction_matches_keras():
+    from tests.conftest import reference
+
+    keras = reference("keras")
+    for name in ("accuracy", "mse", "AUC", "Precision", "RootMeanSquaredError", "bce", "Mean"):
+        ours, theirs = metrics.get(name), keras.metrics.get(name)
+        assert ours._direction == getattr(theirs, "_direction", None), name
