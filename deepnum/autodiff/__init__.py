@@ -12,7 +12,6 @@ from deepnum.autodiff.numerical import (
 )
 from deepnum.autodiff.tape import GradientTape
 from deepnum.autodiff.tensor import Tensor, as_tensor, tensor
-from deepnum.autodiff.variable import Variable
 from deepnum.autodiff.transforms import (
     grad,
     hessian,
@@ -23,6 +22,7 @@ from deepnum.autodiff.transforms import (
     value_and_grad,
     vjp,
 )
+from deepnum.autodiff.variable import Variable
 
 __all__ = [
     "Function",

@@ -108,7 +108,9 @@ def run_backward(
     return None
 
 
-def _store_leaf_grads(grads: dict, leaves: dict[int, Tensor], create_graph: bool, taken: set) -> None:
+def _store_leaf_grads(
+    grads: dict, leaves: dict[int, Tensor], create_graph: bool, taken: set
+) -> None:
     """Accumulate into ``leaf.grad``.
 
     Without ``create_graph`` every leaf gets a writable array of its own: the walk may hand

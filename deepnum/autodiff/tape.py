@@ -82,8 +82,11 @@ class GradientTape:
             # Record the backward pass when an outer tape is still recording (2nd derivatives).
             nested = any(t is not self for t in _active)
             grads = run_backward(
-                [target], [output_gradients], retain_graph=self.persistent or nested,
-                create_graph=nested, inputs=flat,
+                [target],
+                [output_gradients],
+                retain_graph=self.persistent or nested,
+                create_graph=nested,
+                inputs=flat,
             )
         if keys is not None:
             return dict(zip(keys, grads))

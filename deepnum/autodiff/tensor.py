@@ -59,7 +59,14 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "creator", "_index", "name", "_keras_mask", "__weakref__"
+        "data",
+        "grad",
+        "requires_grad",
+        "creator",
+        "_index",
+        "name",
+        "_keras_mask",
+        "__weakref__",
     )
     # NumPy must hand binary operators to Tensor (e.g. ``ndarray + Tensor``).
     __array_ufunc__ = None
@@ -138,7 +145,8 @@ class Tensor:
         """Return the value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(
-                f"item(): only one-element tensors can be converted, this one has shape {self.shape}."
+                "item(): only one-element tensors can be converted, this one has shape "
+                f"{self.shape}."
             )
         return self.data.item()
 
@@ -407,7 +415,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def shape_str(shape: Sequence[Any]) -> str:
     """Format a shape for error messages, ``None`` standing for an unknown size."""
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if s is None else str(s) for s in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 # Operators delegate to deepnum.ops, which itself builds on Tensor: the import sits at the end

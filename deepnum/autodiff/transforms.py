@@ -66,9 +66,11 @@ def _as_tuple(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
 
 
 def _grads(out: Tensor, targets: list[Tensor], seed: Any, create_graph: bool) -> list[Tensor]:
-    gs = run_backward(
-        [out], [seed], retain_graph=True, create_graph=create_graph, inputs=targets
-    ) if out.requires_grad else [None] * len(targets)
+    gs = (
+        run_backward([out], [seed], retain_graph=True, create_graph=create_graph, inputs=targets)
+        if out.requires_grad
+        else [None] * len(targets)
+    )
     xp = get_array_module(out.data)
     return [Tensor._make(xp.zeros_like(t.data)) if g is None else g for g, t in zip(gs, targets)]
 

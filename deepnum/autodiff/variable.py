@@ -41,9 +41,7 @@ class Variable(Tensor):
     ) -> None:
         if callable(initializer):
             if shape is None:
-                raise ValueError(
-                    f"Variable {name!r}: a callable initializer needs `shape`."
-                )
+                raise ValueError(f"Variable {name!r}: a callable initializer needs `shape`.")
             value = initializer(tuple(shape), dtype=dtype or floatx())
         else:
             value = initializer

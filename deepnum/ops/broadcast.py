@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from deepnum.autodiff.function import Function
-from deepnum.backend import get_array_module
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+from deepnum.backend import get_array_module
 
 
 class BroadcastTo(Function):

@@ -74,7 +74,9 @@ def getitem(x: Any, index: Any) -> Tensor:
     try:
         return GetItem(index)(x)
     except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+        raise IndexError(
+            f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}"
+        ) from None
 
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:

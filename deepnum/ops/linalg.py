@@ -64,8 +64,10 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
         axes_a = list(range(a.ndim - axes, a.ndim))
         axes_b = list(range(axes))
     else:
-        axes_a, axes_b = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
-                          [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
+        axes_a, axes_b = (
+            [axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+            [axes[1]] if isinstance(axes[1], int) else list(axes[1]),
+        )
     axes_a = [ax % a.ndim for ax in axes_a]
     axes_b = [ax % b.ndim for ax in axes_b]
     for i, j in zip(axes_a, axes_b):
@@ -134,7 +136,6 @@ class Einsum(Function):
             grads.append(self._fit(g, target, self.subs[k], x.shape))
         return tuple(grads)
 
-
     @staticmethod
     def _fit(g: Tensor, target: str, subs: str, shape: tuple[int, ...]) -> Tensor:
         """Bring the gradient over ``target`` back to the operand's ``subs`` and ``shape``.
@@ -157,16 +158,20 @@ def _parse_einsum(spec: str, shapes: Sequence[tuple[int, ...]]) -> tuple[list[st
         raise ValueError(f"einsum: {spec!r} names {len(subs)} operands, got {len(shapes)}.")
     used = set(spec) - set(",->.")
     free = [c for c in string.ascii_letters if c not in used]
-    ell_dims = max((len(shp) - len(s.replace("...", "")) for s, shp in zip(subs, shapes)
-                    if "..." in s), default=0)
+    ell_dims = max(
+        (len(shp) - len(s.replace("...", "")) for s, shp in zip(subs, shapes) if "..." in s),
+        default=0,
+    )
     ell = "".join(free[:ell_dims])
     expanded = []
     for s, shp in zip(subs, shapes):
         if "..." in s:
             n = len(shp) - len(s.replace("...", ""))
-            s = s.replace("...", ell[ell_dims - n:])
+            s = s.replace("...", ell[ell_dims - n :])
         if len(s) != len(shp):
-            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of rank {len(shp)}.")
+            raise ValueError(
+                f"einsum: subscripts {s!r} do not match an operand of rank {len(shp)}."
+            )
         if len(set(s)) != len(s):
             raise ValueError(f"einsum: repeated index in {s!r} (a diagonal) is not supported.")
         expanded.append(s)

@@ -129,7 +129,9 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, gy):
         logits, targets = self.inputs
-        g = reshape(gy, gy.shape[: self.axis % logits.ndim] + (1,) + gy.shape[self.axis % logits.ndim :])
+        g = reshape(
+            gy, gy.shape[: self.axis % logits.ndim] + (1,) + gy.shape[self.axis % logits.ndim :]
+        )
         gx = gt = None
         if self.needs_input_grad[0]:
             p = softmax(logits, axis=self.axis)

@@ -135,8 +135,10 @@ class LogSumExp(Function):
         xp = get_array_module(x)
         m = max_shift(x, self.axes)
         y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
-        return y if self.keepdims else y.reshape(
-            tuple(s for i, s in enumerate(x.shape) if i not in self.axes)
+        return (
+            y
+            if self.keepdims
+            else y.reshape(tuple(s for i, s in enumerate(x.shape) if i not in self.axes))
         )
 
     def backward(self, gy):
@@ -213,4 +215,3 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the minimum (an integer tensor; no gradient)."""
     x = as_tensor(x)
     return Tensor._make(x.data.argmin(axis=axis, keepdims=keepdims))
-

@@ -215,7 +215,9 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     axis = axis % x.ndim
     if isinstance(repeats, int):
         shape = x.shape
-        y = broadcast_to(expand_dims(x, axis + 1), shape[: axis + 1] + (repeats,) + shape[axis + 1 :])
+        y = broadcast_to(
+            expand_dims(x, axis + 1), shape[: axis + 1] + (repeats,) + shape[axis + 1 :]
+        )
         return reshape(y, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1 :])
     index = np.repeat(np.arange(x.shape[axis]), np.asarray(repeats))
     return take(x, index, axis=axis)

@@ -65,6 +65,10 @@ def test_numerical_hessian_against_analytic():
 
 
 # --------------------------------------------------------------------------- check_grad
+def test_check_grad_with_an_empty_input():
+    assert dn.check_grad(lambda a, b: (a.sum() + 1) * b, np.zeros((0, 2)), np.ones(2)) < 1e-8
+
+
 def test_check_grad_returns_a_small_error_for_correct_ops():
     x, y = np.random.default_rng(0).standard_normal((2, 3, 4))
     err = dn.check_grad(lambda a, b: ops.tanh(a) * b + ops.exp(a / 4), x, y)
@@ -99,6 +103,19 @@ def test_check_grad_catches_a_wrong_backward():
     assert "input 0" in msg and "at index (0,)" in msg
     assert f"{1.1 * np.cos(1.0):.6f}"[:7] in msg  # autodiff
     assert f"{np.cos(1.0):.6f}"[:7] in msg  # central differences
+
+
+def test_check_grad_reports_a_nan_gradient_at_its_element():
+    class NanAtOne(dn.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, gy):
+            x = self.inputs[0]
+            return ops.where(x.data == 1.0, float("nan"), gy * 2)
+
+    with pytest.raises(dn.GradientCheckError, match=r"at index \(1,\): autodiff gives nan"):
+        dn.check_grad(lambda t: NanAtOne()(t).sum(), np.array([0.5, 1.0, 2.0]))
 
 
 def test_check_grad_names_the_wrong_input():
