@@ -70,10 +70,8 @@ class CompileMetrics:
         for k, specs in enumerate(per_output):
             resolved = []
             for spec in specs:
-                if spec in ("accuracy", "acc"):
-                    metric = metrics_module.resolve_accuracy(compile_loss.losses[k])
-                else:
-                    metric = metrics_module.get(spec)
+                loss = compile_loss.losses[k] if compile_loss is not None else None
+                metric = metrics_module.get_metric(spec, loss=loss)
                 if len(names) > 1:
                     metric.name = f"{names[k]}_{metric.name}"
                 resolved.append(metric)
