@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 import deepnum as dn
 from deepnum import ops
 from tests.conftest import reference
-from tests.ops.helpers import check_op, dn_grads, torch_grads
+from tests.ops.helpers import check_op, dn_grads, dn_second, torch_grads, torch_second
 
 torch = reference("torch")
 
@@ -185,3 +185,20 @@ def test_divide_gradient_property(pair):
     r = np.ones(np.broadcast_shapes(x.shape, y.shape))
     for g, w in zip(dn_grads(ops.divide, [x, y], r), torch_grads(torch.div, [x, y], r)):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(broadcast_pair(), st.sampled_from(["multiply", "divide", "power"]))
+def test_second_derivatives_over_broadcast_pairs(pair, name):
+    x, y = pair
+    if name == "divide":
+        y = np.where(np.abs(y) < 0.5, 1.0, y)
+    if name == "power":  # positive base
+        x = np.abs(x) + 0.5
+    ref = {"multiply": torch.mul, "divide": torch.div, "power": torch.pow}[name]
+    rng = np.random.default_rng(0)
+    r = rng.standard_normal(np.broadcast_shapes(x.shape, y.shape))
+    vs = [rng.standard_normal(x.shape), rng.standard_normal(y.shape)]
+    got = dn_second(getattr(ops, name), [x, y], r, vs)
+    for g, w in zip(got, torch_second(ref, [x, y], r, vs)):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)

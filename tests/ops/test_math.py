@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import deepnum as dn
 from deepnum import ops
 from tests.conftest import reference
-from tests.ops.helpers import check_op, dn_grads, torch_grads
+from tests.ops.helpers import check_op, dn_grads, dn_second, torch_grads, torch_second
 
 torch = reference("torch")
 
@@ -133,3 +136,21 @@ def test_stop_gradient():
     y = (x * ops.stop_gradient(x)).sum()
     y.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
+
+
+# --------------------------------------------------------------------------- properties
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(sorted(UNARY)),
+    hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+    st.integers(0, 2**16),
+)
+def test_unary_first_and_second_derivatives_on_random_shapes(name, shape, seed):
+    op, ref, (low, high) = UNARY[name]
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(low, high, shape)
+    r, v = rng.standard_normal(shape), rng.standard_normal(shape)
+    np.testing.assert_allclose(op(x).numpy(), ref(torch.tensor(x)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dn_grads(op, [x], r)[0], torch_grads(ref, [x], r)[0], rtol=1e-10)
+    got, want = dn_second(op, [x], r, [v])[0], torch_second(ref, [x], r, [v])[0]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
