@@ -25,23 +25,13 @@ import numpy as np
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.autodiff.variable import Variable
 from deepnum.backend import get_array_module, to_numpy
+from deepnum.layers.context import snake_case, unique_name
 from deepnum.optimizers import clipping
 from deepnum.optimizers.flat import FlatLayout, FlatParameters
 from deepnum.optimizers.schedules import LearningRateSchedule
 from deepnum.optimizers.schedules import deserialize as deserialize_schedule
 from deepnum.optimizers.schedules import serialize as serialize_schedule
 from deepnum.optimizers.state import OptimizerState
-
-_NAME_COUNTS: dict[str, int] = {}
-
-
-def _auto_name(class_name: str) -> str:
-    """Keras's automatic names: ``adam``, ``adam_1``, ...; ``RMSprop`` gives ``rm_sprop``."""
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-    count = _NAME_COUNTS.get(name, 0)
-    _NAME_COUNTS[name] = count + 1
-    return name if count == 0 else f"{name}_{count}"
 
 
 def check_number(
@@ -70,6 +60,12 @@ def check_number(
 
 class Optimizer(OptimizerState):
     """Base class of deepnum's optimizers (Keras 3's ``keras.optimizers.Optimizer``).
+
+    Each :meth:`apply` does, in Keras's order: drop ``None`` gradients (with a warning);
+    divide by ``loss_scale_factor``; with gradient accumulation, add to the accumulators and
+    stop unless this call completes a group; clip; apply weight decay; ``update_step`` for
+    every variable; update the EMA of the weights; apply variable constraints;
+    ``iterations += 1``.
 
     Args:
         learning_rate: a float ≥ 0, a :class:`LearningRateSchedule` (evaluated at
@@ -157,7 +153,8 @@ class Optimizer(OptimizerState):
                     f"{owner}: `ema_overwrite_frequency` must be an integer >= 1 or None. "
                     f"Received: ema_overwrite_frequency={ema_overwrite_frequency!r}"
                 )
-        self.name = name or _auto_name(owner)
+        # Keras's automatic names (adam, adam_1, ...), reset by clear_session like layer names.
+        self.name = name or unique_name(snake_case(owner))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue

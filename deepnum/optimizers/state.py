@@ -162,7 +162,7 @@ class OptimizerState:
     def save_own_variables(self, store: dict[str, Any]) -> None:
         """Write the state into ``store`` as ``{"0": iteration, "1": learning_rate, ...}``."""
         for i, variable in enumerate(self._variables):
-            store[str(i)] = variable.numpy()
+            store[str(i)] = variable.numpy().copy()
 
     def load_own_variables(self, store: dict[str, Any]) -> None:
         """Read the state written by :meth:`save_own_variables` (Keras's layout too)."""
