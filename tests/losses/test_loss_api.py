@@ -207,3 +207,32 @@ def test_custom_loss_subclass():
     loss = MeanCubedError()
     assert loss.name == "mean_cubed_error"
     assert float(loss(np.zeros((2, 1)), np.full((2, 1), 2.0))) == 8.0
+
+
+def test_masks_match_keras(keras):
+    """A mask on y_pred (from a masking layer) weights losses and metrics as in Keras."""
+    from keras.src.backend import set_keras_mask
+
+    import deepnum.metrics as metrics
+
+    y_true, y_pred = make_inputs("regression")
+    mask = np.array([True, True, False, True, False, True])
+    weight = np.linspace(0.5, 2.0, 6).astype("float32")
+    theirs = keras.ops.convert_to_tensor(y_pred)
+    set_keras_mask(theirs, keras.ops.convert_to_tensor(mask))
+    ours = dn.tensor(y_pred)
+    losses.set_mask(ours, mask)
+    for reduction in ("sum_over_batch_size", "sum", "mean_with_sample_weight", None):
+        for sw in (None, weight):
+            got = losses.MeanSquaredError(reduction=reduction)(y_true, ours, sample_weight=sw)
+            want = keras.losses.MeanSquaredError(reduction=reduction)(
+                y_true, theirs, sample_weight=sw
+            )
+            np.testing.assert_allclose(got.numpy(), to_numpy(keras, want), rtol=1e-6, atol=1e-7)
+    for sw in (None, weight):
+        ours_m, theirs_m = metrics.MeanAbsoluteError(), keras.metrics.MeanAbsoluteError()
+        ours_m.update_state(y_true, ours, sample_weight=sw)
+        theirs_m.update_state(y_true, theirs, sample_weight=sw)
+        np.testing.assert_allclose(
+            ours_m.result().numpy(), to_numpy(keras, theirs_m.result()), rtol=1e-6
+        )

@@ -103,6 +103,7 @@ CASES = [
     ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "logits"),
     ("CategoricalCrossentropy", {}, "categorical"),
     ("SparseCategoricalCrossentropy", {}, "sparse"),
+    ("SparseCategoricalCrossentropy", {"ignore_class": 1}, "sparse"),
     ("KLDivergence", {}, "categorical"),
     ("Poisson", {}, "positive"),
     ("Hinge", {}, "multilabel"),
