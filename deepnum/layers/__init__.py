@@ -15,3 +15,4 @@ from deepnum.layers.merging import (
 )
 from deepnum.layers.normalization import BatchNormalization, LayerNormalization
 from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN
