@@ -137,10 +137,16 @@ def compare_with_keras(
     return y_d, y_k
 
 
-def check_config_matches(k_layer: Any, d_layer: Any) -> None:
-    """Keras's config keys are all in ours; ours round-trips through ``from_config``."""
-    k_keys = set(k_layer.get_config()) - IGNORED_KERAS_KEYS
+def check_config_matches(k_layer: Any, d_layer: Any, from_keras: bool = False) -> None:
+    """Keras's config keys are all in ours; ours round-trips through ``from_config``; with
+    ``from_keras``, Keras's own config also builds the deepnum layer, with the same arguments."""
+    k_config = k_layer.get_config()
+    k_keys = set(k_config) - IGNORED_KERAS_KEYS
     d_config = d_layer.get_config()
     assert k_keys <= set(d_config), f"missing config keys: {sorted(k_keys - set(d_config))}"
     clone = type(d_layer).from_config(d_config)
     assert clone.get_config() == d_config
+    if from_keras:
+        from_k = type(d_layer).from_config(dict(k_config)).get_config()
+        for key in k_keys - {"name", "dtype"}:
+            assert from_k[key] == d_config[key], f"config[{key!r}] built from Keras's config"

@@ -191,7 +191,7 @@ def test_activation_layers_reject_bad_arguments(make, match):
     ],
 )
 def test_activation_configs_match_keras_and_round_trip(make):
-    check_config_matches(make(K), make(dn))
+    check_config_matches(make(K), make(dn), from_keras=True)
 
 
 def test_activation_layer_default_names_are_keras_names():

@@ -378,7 +378,7 @@ def test_lambda_output_shape_arguments_and_validation():
         lambda m: m.layers.Dense(
             4,
             activation="relu",
-            kernel_initializer="he_normal",
+            kernel_initializer="random_normal",
             kernel_regularizer=m.regularizers.L1L2(0.01, 0.02),
         ),
         lambda m: m.layers.Embedding(20, 3, mask_zero=True),
@@ -392,4 +392,4 @@ def test_lambda_output_shape_arguments_and_validation():
     ],
 )
 def test_configs_match_keras_and_round_trip(make):
-    check_config_matches(make(K), make(dn))
+    check_config_matches(make(K), make(dn), from_keras=True)

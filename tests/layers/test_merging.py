@@ -166,4 +166,4 @@ def test_dot_gradient_float64_with_normalize():
     ],
 )
 def test_merging_configs_match_keras_and_round_trip(make):
-    check_config_matches(make(K), make(dn))
+    check_config_matches(make(K), make(dn), from_keras=True)

@@ -227,4 +227,4 @@ def test_layernorm_axis_out_of_range():
     ],
 )
 def test_normalization_configs_match_keras_and_round_trip(make):
-    check_config_matches(make(K), make(dn))
+    check_config_matches(make(K), make(dn), from_keras=True)
