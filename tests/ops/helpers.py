@@ -7,7 +7,8 @@
    result stays float32 and is close to the float64 reference;
 2. backward against ``deepnum.check_grad`` (central differences in float64) and against
    ``torch.autograd.grad`` on a random projection ⟨f(x), r⟩;
-3. second order: the gradient of ⟨∇⟨f(x), r⟩, v⟩ against PyTorch's ``create_graph=True``.
+3. second order: the gradient of ⟨∇⟨f(x), r⟩, v⟩ against PyTorch's ``create_graph=True``
+   (without a PyTorch reference, against central differences of the first derivative).
 
 ``fn`` receives deepnum Tensors, ``torch_fn`` torch tensors; both take the same positional
 inputs, which are all floating point (close over integer arguments such as indices).
@@ -150,8 +151,10 @@ def check_op(
         atol, rtol: forward tolerances; derivatives use 1e-6 / 1e-6.
         grad_rtol: the tolerance handed to ``check_grad``.
     """
-    xs = [np.array(x, dtype=np.float64) for x in inputs] if inputs is not None else None
-    xs = xs if xs is not None else make_inputs(shapes, low, high, seed)
+    if inputs is None:
+        xs = make_inputs(shapes, low, high, seed)
+    else:
+        xs = [np.array(x, dtype=np.float64) for x in inputs]
     want = check_forward(fn, torch_fn, xs, np_fn, atol, rtol, float32)
     if not grad:
         return
