@@ -246,6 +246,9 @@ def test_dropout_config_and_shapes_match_keras():
     kwargs = {"rate": 0.3, "noise_shape": (None, 1, 4), "seed": 5}
     compare_with_keras(K.layers.Dropout(**kwargs), layers.Dropout(**kwargs), data(2, 3, 4))
     compare_with_keras(K.layers.SpatialDropout1D(0.2), layers.SpatialDropout1D(0.2), data(2, 3, 4))
+    compare_with_keras(
+        K.layers.SpatialDropout3D(0.2), layers.SpatialDropout3D(0.2), data(2, 3, 4, 5, 2)
+    )
     for fmt in ("channels_last", "channels_first"):
         compare_with_keras(
             K.layers.SpatialDropout2D(0.2, data_format=fmt),
@@ -262,6 +265,8 @@ def test_spatial_dropout_drops_whole_channels():
     assert (y == y[:, :, :1, :1]).all()
     y = layers.SpatialDropout1D(0.5)(x[:, :, 0], training=True).numpy()
     assert (y == y[:, :1]).all()
+    y = layers.SpatialDropout3D(0.5)(x[:, :, :, None, :], training=True).numpy()
+    assert (y == y[:, :1, :1, :1, :]).all() and (y == 0).any()
     with pytest.raises(ValueError, match="expected ndim=3"):
         layers.SpatialDropout1D(0.5)(x, training=True)
 
