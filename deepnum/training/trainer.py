@@ -142,10 +142,9 @@ class Trainer:
         x, y, sample_weight = da.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        weights = [w for w in self.trainable_weights if w.requires_grad]
+        weights = self.trainable_weights
         grads = run_backward([loss], [None], inputs=weights)
-        pairs = [(g, w) for g, w in zip(grads, weights) if g is not None]
-        self.optimizer.apply([g for g, _ in pairs], [w for _, w in pairs])
+        self.optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
         batch = len(flatten(x)[0])
         self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
         self._update_metrics(y, y_pred, sample_weight)
