@@ -7,6 +7,10 @@ from deepnum.models.functional import Input, InputLayer
 
 # Layer families (one module each) register their exports below.
 from deepnum.layers.activation_layers import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
+from deepnum.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
+from deepnum.layers.depthwise_conv import (
+    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+)
 from deepnum.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
 from deepnum.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from deepnum.layers.merging import (
@@ -14,5 +18,9 @@ from deepnum.layers.merging import (
     concatenate, dot, maximum, minimum, multiply, subtract,
 )
 from deepnum.layers.normalization import BatchNormalization, LayerNormalization
+from deepnum.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+)
 from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN

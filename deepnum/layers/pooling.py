@@ -1,0 +1,242 @@
+"""Pooling layers: MaxPooling1D/2D, AveragePooling1D/2D and the global poolings, with Keras 3's
+arguments and defaults. They have no weights and keep the number of channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepnum import ops
+from deepnum.autodiff.tensor import Tensor
+from deepnum.layers import _args
+from deepnum.layers import _window_args as wa
+from deepnum.layers.input_spec import InputSpec
+from deepnum.layers.layer import Layer
+
+
+class _Pooling(Layer):
+    """Window pooling; subclasses set ``rank`` and the op (``ops.max_pool`` or
+    ``ops.average_pool``)."""
+
+    rank = 2
+
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.pool_size = wa.tuple_arg(owner, "pool_size", pool_size, self.rank)
+        self.strides = (
+            self.pool_size
+            if strides is None
+            else wa.tuple_arg(owner, "strides", strides, self.rank)
+        )
+        self.padding = wa.padding_arg(owner, padding)
+        self.data_format = _args.data_format(owner, data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _pool(self, *args: Any) -> Tensor:
+        raise NotImplementedError
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self._pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """Per spatial axis of size n: valid ⌊(n − pool)/s⌋ + 1, same ⌈n/s⌉."""
+        batch, spatial, channels = wa.split_channels(input_shape, self.data_format)
+        sizes = wa.window_output_sizes(
+            type(self).__name__, spatial, self.pool_size, self.strides, self.padding,
+            (1,) * self.rank,
+        )  # fmt: skip
+        return wa.join_channels(batch, sizes, channels, self.data_format)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "padding": self.padding,
+            "strides": self.strides,
+            "data_format": self.data_format,
+        }
+
+
+class _MaxPooling(_Pooling):
+    def _pool(self, *args: Any) -> Tensor:
+        return ops.max_pool(*args)
+
+
+class _AveragePooling(_Pooling):
+    def _pool(self, *args: Any) -> Tensor:
+        return ops.average_pool(*args)
+
+
+class MaxPooling2D(_MaxPooling):
+    """Max pooling over 2-D windows: the largest value of each ``pool_size`` window, moving
+    by ``strides``.
+
+    Output size per spatial axis of size n (pool k, stride s): valid ⌊(n − k)/s⌋ + 1,
+    same ⌈n/s⌉ (TensorFlow's padding, which never wins the max).
+
+    Args:
+        pool_size: an int or (ph, pw), default (2, 2).
+        strides: an int, (sh, sw) or None (the default: ``pool_size``).
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Returns:
+        (N, H_out, W_out, C) (channels unchanged).
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.MaxPooling2D()(np.zeros((2, 28, 28, 32), "float32")).shape
+        (2, 14, 14, 32)
+    """
+
+    rank = 2
+
+
+class MaxPooling1D(_MaxPooling):
+    """Max pooling over 1-D windows of (N, steps, C); see :class:`MaxPooling2D`.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.MaxPooling1D(3, padding="same")(np.zeros((1, 10, 4), "float32")).shape
+        (1, 4, 4)
+    """
+
+    rank = 1
+
+
+class AveragePooling2D(_AveragePooling):
+    """Average pooling over 2-D windows. With ``padding="same"`` a window is averaged over its
+    real pixels only (the padding is not counted), as in Keras and TensorFlow.
+
+    Output sizes and arguments as in :class:`MaxPooling2D` (``pool_size`` defaults to 2, the
+    Keras-2 default; Keras 3 requires it).
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.AveragePooling2D(2)(np.ones((1, 4, 4, 1), "float32"))[0, :, :, 0].tolist()
+        [[1.0, 1.0], [1.0, 1.0]]
+    """
+
+    rank = 2
+
+
+class AveragePooling1D(_AveragePooling):
+    """Average pooling over 1-D windows of (N, steps, C); see :class:`AveragePooling2D`.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.AveragePooling1D(2)(np.zeros((1, 6, 3), "float32")).shape
+        (1, 3, 3)
+    """
+
+    rank = 1
+
+
+class _GlobalPooling(Layer):
+    """Reduce every spatial axis; subclasses set ``rank`` and ``_reduce``."""
+
+    rank = 2
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.data_format = _args.data_format(type(self).__name__, data_format)
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    @property
+    def _axes(self) -> tuple[int, ...]:
+        first = 1 if self.data_format == "channels_last" else 2
+        return tuple(range(first, first + self.rank))
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self._reduce(inputs, axis=self._axes, keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        batch, spatial, channels = wa.split_channels(input_shape, self.data_format)
+        if self.keepdims:
+            return wa.join_channels(batch, (1,) * self.rank, channels, self.data_format)
+        return (batch, channels)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """The maximum over height and width of each channel: (N, H, W, C) → (N, C), or
+    (N, 1, 1, C) with ``keepdims=True``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.GlobalMaxPooling2D()(np.zeros((2, 7, 7, 64), "float32")).shape
+        (2, 64)
+    """
+
+    rank = 2
+
+    def _reduce(self, x: Tensor, **kwargs: Any) -> Tensor:
+        return ops.max(x, **kwargs)
+
+
+class GlobalMaxPooling1D(GlobalMaxPooling2D):
+    """The maximum over the steps of each channel: (N, steps, C) → (N, C).
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.GlobalMaxPooling1D()(np.zeros((2, 5, 3), "float32")).shape
+        (2, 3)
+    """
+
+    rank = 1
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """The mean over height and width of each channel: (N, H, W, C) → (N, C), or
+    (N, 1, 1, C) with ``keepdims=True``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.GlobalAveragePooling2D()(np.ones((2, 7, 7, 64), "float32")).shape
+        (2, 64)
+    """
+
+    rank = 2
+
+    def _reduce(self, x: Tensor, **kwargs: Any) -> Tensor:
+        return ops.mean(x, **kwargs)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """The mean over the steps of each channel: (N, steps, C) → (N, C). With a mask (e.g.
+    from ``Embedding(mask_zero=True)``) only the unmasked steps are averaged.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.GlobalAveragePooling1D()(np.ones((2, 5, 3), "float32")).shape
+        (2, 3)
+    """
+
+    rank = 1
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
+        super().__init__(data_format, keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        axis = self._axes
+        if mask is None:
+            return ops.mean(inputs, axis=axis, keepdims=self.keepdims)
+        mask = mask.data if isinstance(mask, Tensor) else mask
+        keep = ops.expand_dims(Tensor._make(mask), 2 if self.data_format == "channels_last" else 1)
+        weights = ops.cast(keep, inputs.dtype)
+        total = ops.sum(inputs * weights, axis=axis, keepdims=self.keepdims)
+        return total / ops.sum(weights, axis=axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
