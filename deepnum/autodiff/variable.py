@@ -29,7 +29,7 @@ class Variable(Tensor):
         [0.5, 1.5]
     """
 
-    __slots__ = ("trainable", "path", "_layer")
+    __slots__ = ("trainable", "path", "constraint", "_layer")
 
     def __init__(
         self,
@@ -49,6 +49,7 @@ class Variable(Tensor):
         super().__init__(data, name=name or "variable")
         self.trainable = bool(trainable)
         self.path = self.name
+        self.constraint = None
         self._layer = None
         if self.trainable and data.dtype.kind == "f":
             self.requires_grad = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -55,7 +56,10 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict) -> Initializer:
-        return cls(**config)
+        """Rebuild from ``get_config`` (keys a Keras version added that deepnum does not use,
+        such as ``input_axes``, are ignored)."""
+        params = inspect.signature(cls.__init__).parameters
+        return cls(**{k: v for k, v in config.items() if k in params})
 
     def _rng(self) -> np.random.Generator:
         seed = getattr(self, "seed", None)
@@ -290,7 +294,7 @@ _ALIASES = {
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
     "orthogonal": Orthogonal,
-    "identity": Identity,
+    "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
 }
 _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 

@@ -79,9 +79,14 @@ def unsupported(owner: str, arg: str, value: Any, default: Any = None) -> None:
 
 
 def constraint(owner: str, arg: str, value: Any) -> Any:
-    """A weight constraint: ``None`` or a callable (applied by optimizers after each update)."""
-    if value is not None and not callable(value):
-        raise _fail(owner, arg, value, "None or a callable constraint")
+    """A weight constraint: ``None``, a name, a config dict or a callable (applied by
+    optimizers after each update)."""
+    from deepnum import constraints
+
+    try:
+        value = constraints.get(value)
+    except ValueError:
+        raise _fail(owner, arg, value, "None, a constraint name or a callable") from None
     return value
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deepnum import initializers, regularizers
+from deepnum import constraints, initializers, regularizers
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.autodiff.variable import Variable
 from deepnum.backend import floatx, is_array
@@ -184,6 +184,7 @@ class Layer:
         var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                        name=name or f"variable_{len(self._own_weights)}")
         var.path = f"{self.name}/{var.name}"
+        var.constraint = constraints.get(constraint)
         var._layer = self
         self._own_weights.append(var)
         reg = regularizers.get(regularizer)
