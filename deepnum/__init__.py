@@ -4,7 +4,16 @@ Tensors and automatic differentiation to any order on NumPy (CPU) and CuPy (GPU)
 Keras 3 API on top: ``import deepnum as keras``.
 """
 
-from deepnum import activations, backend, config, initializers, ops, regularizers, utils
+from deepnum import (
+    activations,
+    backend,
+    config,
+    constraints,
+    initializers,
+    ops,
+    regularizers,
+    utils,
+)
 from deepnum.autodiff import (
     Function,
     GradientCheckError,
@@ -41,17 +50,27 @@ from deepnum import (  # noqa: E402 - these build on the names above
     models,
     optimizers,
 )
-from deepnum.models import Input, Model, Sequential  # noqa: E402
+from deepnum.layers import Layer  # noqa: E402
+from deepnum.losses import Loss  # noqa: E402
+from deepnum.metrics import Metric  # noqa: E402
+from deepnum.models import Input, KerasTensor, Model, Sequential  # noqa: E402
+from deepnum.optimizers import Optimizer  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
     "Input",
+    "KerasTensor",
+    "Layer",
+    "Loss",
+    "Metric",
+    "Optimizer",
     "Model",
     "Sequential",
     "activations",
     "callbacks",
+    "constraints",
     "data",
     "datasets",
     "losses",
