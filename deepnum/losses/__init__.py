@@ -201,6 +201,11 @@ def get_loss(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Loss | 
     if identifier is None:
         return None
     if str(identifier).lower() in ("crossentropy", "ce"):
+        if y_true is None or y_pred is None:
+            raise ValueError(
+                f"loss={identifier!r} picks binary, sparse or categorical cross-entropy from the "
+                "shapes of the labels and the output: pass y_true and y_pred (a first batch)."
+            )
         t_shape, p_shape = tuple(y_true.shape), tuple(y_pred.shape)
         if p_shape[-1] == 1:
             obj: Callable = binary_crossentropy

@@ -236,3 +236,8 @@ def test_masks_match_keras(keras):
         np.testing.assert_allclose(
             ours_m.result().numpy(), to_numpy(keras, theirs_m.result()), rtol=1e-6
         )
+
+
+def test_get_loss_crossentropy_needs_shapes():
+    with pytest.raises(ValueError, match="pass y_true and y_pred"):
+        losses.get_loss("crossentropy")
