@@ -192,6 +192,14 @@ def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tenso
                 f"{type(fn).__name__}.backward returned a gradient of shape {shape_str(gx.shape)} "
                 f"for an input of shape {shape_str(x.shape)}; they must match."
             )
+        if gx.dtype != x.dtype:  # x * float64_array promotes; x's gradient keeps x's dtype
+            gx = _cast(gx, x.dtype)
         if x.creator is None:
             leaves[id(x)] = x
         _accumulate(grads, _key(x), gx)
+
+
+def _cast(g: Tensor, dtype: Any) -> Tensor:
+    from deepnum.ops.math import cast  # ops build on this module
+
+    return cast(g, dtype)

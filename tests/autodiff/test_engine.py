@@ -97,6 +97,19 @@ def test_each_leaf_gets_its_own_writable_grad():
     np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))
 
 
+def test_grad_keeps_the_dtype_of_its_tensor_like_torch():
+    t32 = dn.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    y = (t32 * np.array([0.5, 3.0])).sum()  # float64 constant: y is float64, as in NumPy
+    assert y.dtype == np.float64
+    y.backward()
+    tt = torch.tensor([1.0, 2.0], requires_grad=True)
+    (tt * torch.tensor([0.5, 3.0], dtype=torch.float64)).sum().backward()
+    assert t32.grad.dtype == np.float32 and tt.grad.dtype == torch.float32
+    np.testing.assert_array_equal(t32.grad.numpy(), tt.grad.numpy())
+    h = dn.hessian(lambda x: (x**3 * np.ones(2)).sum())(np.ones(2, np.float32))
+    assert h.dtype == np.float32
+
+
 def test_without_create_graph_backward_records_nothing():
     t = _leaf([1.0, 2.0])
     ops.exp(ops.sin(t)).sum().backward()
