@@ -24,3 +24,4 @@ from deepnum.layers.pooling import (
 )
 from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN
+from deepnum.layers.wrappers import Bidirectional, TimeDistributed

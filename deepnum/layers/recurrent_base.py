@@ -11,7 +11,7 @@ from deepnum import activations, initializers, ops, regularizers
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import default_rng, get_array_module
 from deepnum.layers import _args
-from deepnum.layers.input_spec import InputSpec
+from deepnum.layers.input_spec import InputSpec, check_input_spec
 from deepnum.layers.layer import Layer
 
 # Activations the fused loops implement, by the function object deepnum.activations.get returns.
@@ -99,12 +99,13 @@ class BaseRNN(Layer):
 
     # ---------------------------------------------------------------- weights
     def _add_weights(self, input_shape: Any, bias_shape: tuple, bias_init: Any) -> None:
-        features = input_shape[-1] if input_shape is not None and len(input_shape) == 3 else None
+        shape = tuple(input_shape or ())
+        check_input_spec(self, InputSpec(ndim=3), shape)
+        features = shape[-1]
         if features is None:
             raise ValueError(
-                f'{type(self).__name__} layer "{self.name}" expects inputs of shape (batch, '
-                f"time, features) with known features, received "
-                f"{shape_str(tuple(input_shape or ()))}. Is a Reshape or Embedding missing?"
+                f'{type(self).__name__} layer "{self.name}" needs the feature axis of its '
+                f"inputs to be known to create its kernel, received {shape_str(shape)}."
             )
         width = self.gates * self.units
         self.kernel = self.add_weight(
