@@ -125,7 +125,8 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict) -> Any:
             layer.build(shapes)
             layer.built = True
             layer._build_shapes = shapes
-        layer._check_inputs(map_structure(lambda t: _ShapeOnly(t.shape), inputs))
+        layer._check_inputs(map_structure(
+            lambda t: _ShapeOnly(t.shape) if isinstance(t, KerasTensor) else t, inputs))
         specs = _output_specs(layer, shapes, dtypes, args[1:], kwargs)
     except (ValueError, TypeError) as e:
         from deepnum.layers.layer import _with_path

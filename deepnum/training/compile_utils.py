@@ -62,26 +62,34 @@ class CompileLoss:
 
 
 class CompileMetrics:
-    """The metrics of each output; ``"accuracy"`` becomes the variant that fits the loss."""
+    """The metrics of each output. Like Keras, they are resolved on the first batch, when the
+    shapes of labels and outputs are known (``"accuracy"`` becomes binary, sparse or
+    categorical accuracy accordingly)."""
 
-    def __init__(self, metrics: Any, names: list[str], compile_loss: CompileLoss) -> None:
-        per_output = _spread_metrics(metrics, names)
-        self.metrics: list[list[Any]] = []
-        for k, specs in enumerate(per_output):
+    def __init__(self, metrics: Any, names: list[str], compile_loss: CompileLoss | None) -> None:
+        self.names, self.compile_loss = names, compile_loss
+        self.specs = _spread_metrics(metrics, names)
+        self.metrics: list[list[Any]] | None = None
+
+    def build(self, y_true: list, y_pred: list) -> None:
+        self.metrics = []
+        for k, specs in enumerate(self.specs):
+            loss = self.compile_loss.losses[k] if self.compile_loss is not None else None
             resolved = []
             for spec in specs:
-                loss = compile_loss.losses[k] if compile_loss is not None else None
-                metric = metrics_module.get_metric(spec, loss=loss)
-                if len(names) > 1:
-                    metric.name = f"{names[k]}_{metric.name}"
+                metric = metrics_module.get_metric(spec, y_true[k], y_pred[k], loss=loss)
+                if len(self.names) > 1:
+                    metric.name = f"{self.names[k]}_{metric.name}"
                 resolved.append(metric)
             self.metrics.append(resolved)
 
     @property
     def flat(self) -> list[Any]:
-        return [m for ms in self.metrics for m in ms]
+        return [m for ms in self.metrics or [] for m in ms]
 
     def update_state(self, y_true: list, y_pred: list, sample_weight: list) -> None:
+        if self.metrics is None:
+            self.build(y_true, y_pred)
         for ms, yt, yp, sw in zip(self.metrics, y_true, y_pred, sample_weight):
             for m in ms:
                 if yt is not None:
