@@ -22,6 +22,9 @@ from deepnum.layers.pooling import (
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
 )
+from deepnum.layers.spatial_reshaping import (
+    Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+)
 from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN
 from deepnum.layers.wrappers import Bidirectional, TimeDistributed
