@@ -1,0 +1,47 @@
+"""Peak resident memory of training the CNN, one framework per process.
+
+``python -m bench.memory deepnum 20`` prints: baseline MB (after imports and model build),
+peak MB after 20 training steps of batch 64.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    side, steps = sys.argv[1], int(sys.argv[2])
+    from bench import machine, workloads
+
+    machine.set_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
+    x, y = workloads.mnist_batch(64)
+    model = workloads.deepnum_cnn()
+    if side == "deepnum":
+        step = lambda: model.train_on_batch(x, y)  # noqa: E731
+    else:
+        import torch
+
+        net, loss_fn = workloads.torch_cnn(model)
+        del model
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+        xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+        step = workloads.torch_step(net, loss_fn, opt, xt, torch.from_numpy(y))
+    step()
+    baseline = _status_mb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark (VmHWM)
+        f.write("5")
+    for _ in range(steps):
+        step()
+    print(f"{baseline:.1f} {_status_mb('VmHWM'):.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The benchmark suites: training steps, per-op overhead, inference, batch scaling, memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+
+from bench import machine, workloads
+from bench.harness import HEADER, Pair, interleave, markdown_table
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pair]:
+    torch = _torch()
+    if name == "mlp":
+        x, y = workloads.mnist_batch(batch, flat=True)
+        model = workloads.deepnum_mlp()
+        net, loss_fn = workloads.torch_mlp(model)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        flops = workloads.mlp_flops(batch)
+    elif name == "cnn":
+        x, y = workloads.mnist_batch(batch)
+        model = workloads.deepnum_cnn()
+        net, loss_fn = workloads.torch_cnn(model)
+        xt, yt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+        flops = workloads.cnn_flops(batch)
+    else:
+        steps = 50 if quick else 200
+        x, y = workloads.imdb_batch(batch, steps)
+        model = workloads.deepnum_lstm(steps)
+        net, loss_fn = workloads.torch_lstm(model)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        flops = workloads.lstm_flops(batch, steps)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    ref = workloads.torch_step(net, loss_fn, opt, xt, yt)
+    ours = lambda: model.train_on_batch(x, y)  # noqa: E731
+    label = f"{name.upper()} train step, batch {batch}"
+    pairs = [interleave(label, ours, ref, repeats=repeats, samples_per_step=batch,
+                        flops_per_step=flops)]
+    if name == "lstm":
+        def ref_ftz():
+            torch.set_flush_denormal(True)
+            try:
+                ref()
+            finally:  # the flag is per thread: it must not leak into deepnum's steps
+                torch.set_flush_denormal(False)
+
+        pairs.append(interleave(label + " (PyTorch with flush_denormal)", ours, ref_ftz,
+                                repeats=repeats, samples_per_step=batch, flops_per_step=flops,
+                                ref_name="PyTorch+FTZ"))
+    return pairs
+
+
+def overhead_pairs(repeats: int) -> list[Pair]:
+    import deepnum as dn
+
+    torch = _torch()
+    a, b = dn.tensor(np.ones(10, np.float32)), dn.tensor(np.ones(10, np.float32))
+    ta, tb = torch.ones(10), torch.ones(10)
+    op = interleave("one op on 10 elements (add)", lambda: dn.ops.add(a, b),
+                    lambda: torch.add(ta, tb), repeats=repeats, inner=2000)
+    x = dn.tensor(np.ones(10, np.float32), requires_grad=True)
+    w, c = dn.tensor(np.ones(10, np.float32)), dn.tensor(np.ones(10, np.float32))
+    tx = torch.ones(10, requires_grad=True)
+    tw, tc = torch.ones(10), torch.ones(10)
+
+    def ours():
+        (x * w + c).sum().backward()
+
+    def ref():
+        (tx * tw + tc).sum().backward()
+
+    graph = interleave("forward + backward of a 3-op graph", ours, ref, repeats=repeats,
+                       inner=500)
+    return [op, graph]
+
+
+def predict_pair(repeats: int) -> Pair:
+    torch = _torch()
+    x, _ = workloads.mnist_batch(1024)
+    model = workloads.deepnum_cnn()
+    net, _ = workloads.torch_cnn(model)
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+
+    def ref():
+        with torch.no_grad():
+            return [net(xt[i:i + 256]) for i in range(0, 1024, 256)]
+
+    return interleave("CNN predict, 1024 samples (batch 256)",
+                      lambda: model.predict(x, batch_size=256, verbose=0), ref,
+                      repeats=max(3, repeats // 3), samples_per_step=1024,
+                      flops_per_step=workloads.cnn_flops(1024) / 3)
+
+
+def fit_pair(repeats: int) -> Pair:
+    torch = _torch()
+    x, y = workloads.mnist_batch(60000)
+    model = workloads.deepnum_cnn()
+    net, loss_fn = workloads.torch_cnn(model)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    yt = torch.from_numpy(y)
+
+    def ref():
+        order = torch.randperm(60000)
+        for i in range(0, 60000, 64):
+            idx = order[i:i + 64]
+            workloads.torch_step(net, loss_fn, opt, xt[idx], yt[idx])()
+
+    return interleave("CNN fit, one epoch of 60,000 samples (batch 64)",
+                      lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), ref,
+                      warmup=0, repeats=2, samples_per_step=60000,
+                      flops_per_step=workloads.cnn_flops(60000))
+
+
+def scaling(repeats: int) -> tuple[list[Pair], str | None]:
+    pairs = [training_pairs("cnn", repeats, b, quick=True)[0] for b in (16, 32, 64, 128, 256,
+                                                                          512)]
+    path = os.path.join(os.path.dirname(__file__), "..", "docs", "cnn_batch_scaling.png")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return pairs, None
+    batches = [p.samples_per_step for p in pairs]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(batches, [p.samples_per_step / np.median(p.ours) for p in pairs], "o-",
+            label="deepnum")
+    ax.plot(batches, [p.samples_per_step / np.median(p.ref) for p in pairs], "s--",
+            label="PyTorch")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("training samples / s")
+    ax.set_title("CNN training throughput")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.savefig(os.path.abspath(path), dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return pairs, "cnn_batch_scaling.png"
+
+
+def memory(threads: int) -> list[list[str]]:
+    rows = []
+    for side in ("deepnum", "torch"):
+        out = subprocess.run([sys.executable, "-m", "bench.memory", side, "20", str(threads)],
+                             capture_output=True, text=True, check=True,
+                             cwd=os.path.join(os.path.dirname(__file__), ".."))
+        base, peak = (float(v) for v in out.stdout.split())
+        rows.append([side, f"{base:.0f}", f"{peak:.0f}", f"{peak - base:.0f}"])
+    return rows
+
+
+def run(only: list[str], repeats: int, quick: bool, threads: int) -> dict[str, Any]:
+    sections: dict[str, Any] = {"pairs": [], "sgemm": machine.sgemm_gflops()}
+    batches = {"mlp": 128, "cnn": 64, "lstm": 64}
+    for name in ("mlp", "cnn", "lstm"):
+        if name in only:
+            sections["pairs"] += training_pairs(name, repeats, batches[name], quick)
+    if "overhead" in only:
+        sections["pairs"] += overhead_pairs(repeats)
+    if "predict" in only:
+        sections["pairs"].append(predict_pair(repeats))
+    if "fit" in only:
+        sections["pairs"].append(fit_pair(repeats))
+    if "scaling" in only:
+        sections["scaling"], sections["scaling_plot"] = scaling(max(3, repeats // 2))
+    if "memory" in only:
+        sections["memory"] = memory(threads)
+    if "unsupervised" in only:
+        from bench import bench_unsupervised
+
+        sections["unsupervised"] = bench_unsupervised.run(quick=quick)
+    return sections
+
+
+def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
+    info = machine.describe()
+    lines = ["# Performance", "",
+             "Generated by `python -m bench --write` (also `deepnum bench`). deepnum is timed "
+             "through its public API (`train_on_batch`, `fit`, `predict`), PyTorch through an "
+             "idiomatic eager loop (zero_grad, forward, loss, backward, step); runs are "
+             "interleaved A B A B after a warm-up, and **ratio** is the median of the per-pair "
+             "ratios deepnum / PyTorch (below 1: deepnum is faster).", "",
+             "## Machine", ""]
+    lines += [f"- {k}: {v}" for k, v in info.items()]
+    lines += [f"- threads per framework: {threads}",
+              f"- measured float32 GEMM (the physical limit): {sections['sgemm']:.0f} GFLOP/s",
+              f"- benchmark wall time: {seconds:.0f} s", ""]
+    if sections["pairs"]:
+        lines += ["## Workloads", "", markdown_table(HEADER, [p.row() for p in sections["pairs"]]),
+                  ""]
+    if sections.get("scaling"):
+        lines += ["## CNN batch-size scaling", "",
+                  markdown_table(HEADER, [p.row() for p in sections["scaling"]]), ""]
+        if sections.get("scaling_plot"):
+            lines += [f"![CNN throughput against batch size]({sections['scaling_plot']})", ""]
+    if sections.get("memory"):
+        lines += ["## Peak memory while training the CNN (batch 64, 20 steps)", "",
+                  markdown_table(["framework", "RSS after set-up (MB)", "peak RSS (MB)",
+                                  "growth while training (MB)"], sections["memory"]), ""]
+    if sections.get("unsupervised"):
+        rows = [[r["case"], f"{r['deepnum_s'] * 1e3:.0f}", f"{r['sklearn_s'] * 1e3:.0f}",
+                 f"{r['ratio']:.2f}"] for r in sections["unsupervised"]]
+        lines += ["## Unsupervised learning against scikit-learn", "",
+                  markdown_table(["workload", "deepnum ms", "scikit-learn ms", "ratio"], rows),
+                  ""]
+    return "\n".join(lines) + "\n"
