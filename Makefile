@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-gpu lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ demo: $(VENV)/.demo
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+# On a machine with an NVIDIA GPU: CuPy from the gpu extra, then the device-parametrized tests
+# run their CUDA cases too (they are skipped with a reason elsewhere).
+test-gpu: $(VENV)/.dev
+	$(BIN)/pip install -e ".[gpu]"
+	$(BIN)/python -m pytest tests/backend tests/ops tests/layers tests/training
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check deepnum tests bench examples

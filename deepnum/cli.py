@@ -30,6 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(info())
         return 0
     if args.command == "bench":
+        import os
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if os.path.isdir(os.path.join(root, "bench")) and root not in sys.path:
+            sys.path.insert(0, root)  # the benchmark lives beside the package in a checkout
         try:
             from bench.__main__ import main as bench_main
         except ImportError:

@@ -125,6 +125,20 @@ class Tensor:
         return self.creator is None
 
     @property
+    def device(self) -> Any:
+        """The device holding the data (``device(type='cpu')`` or a CUDA device)."""
+        from deepnum.backend.device import device_of
+
+        return device_of(self.data)
+
+    def to(self, device: Any) -> Tensor:
+        """A copy on ``device`` (``"cpu"``, ``"cuda"``); differentiable, like PyTorch's."""
+        return ops.to_device(self, device)
+
+    def cpu(self) -> Tensor:
+        return ops.to_device(self, "cpu")
+
+    @property
     def xp(self) -> Any:
         """The array module (NumPy or CuPy) of this tensor."""
         return get_array_module(self.data)

@@ -10,6 +10,14 @@ from deepnum.backend.arrays import (
     is_array,
     to_numpy,
 )
+from deepnum.backend.device import (
+    Device,
+    default_device,
+    device,
+    device_of,
+    set_device,
+    to_device,
+)
 from deepnum.backend.dtypes import (
     epsilon,
     floatx,
@@ -21,6 +29,12 @@ from deepnum.backend.dtypes import (
 from deepnum.backend.random import default_rng, seed_everything
 
 __all__ = [
+    "Device",
+    "default_device",
+    "device",
+    "device_of",
+    "set_device",
+    "to_device",
     "cupy_available",
     "default_rng",
     "epsilon",

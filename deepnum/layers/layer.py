@@ -12,7 +12,7 @@ import numpy as np
 from deepnum import constraints, initializers, regularizers
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.autodiff.variable import Variable
-from deepnum.backend import floatx, is_array
+from deepnum.backend import default_device, floatx, is_array, to_device
 from deepnum.layers import context
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 
@@ -158,6 +158,15 @@ class Layer:
                 )
             p.assign(w)
 
+    def to(self, device: Any) -> Layer:
+        """Move every weight (and, for a model, the optimizer's state) to ``device``."""
+        for w in self.weights:
+            w.data = to_device(w.data, device)
+        optimizer = getattr(self, "optimizer", None)
+        for v in getattr(optimizer, "variables", None) or []:
+            v.data = to_device(v.data, device)
+        return self
+
     def count_params(self) -> int:
         """Total number of scalars in the weights."""
         if not self.built:
@@ -183,6 +192,8 @@ class Layer:
         init = initializers.get(initializer)
         var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                        name=name or f"variable_{len(self._own_weights)}")
+        if default_device().type != "cpu":
+            var.data = to_device(var.data, default_device())
         var.path = f"{self.name}/{var.name}"
         var.constraint = constraints.get(constraint)
         var._layer = self

@@ -10,7 +10,7 @@ import numpy as np
 from deepnum.autodiff.engine import run_backward
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor, shape_str
-from deepnum.backend import to_numpy
+from deepnum.backend import device_of, to_device, to_numpy
 from deepnum.data.structure import flatten, map_structure
 from deepnum.training import data_adapter as da
 
@@ -137,9 +137,19 @@ class Trainer:
         return {m.name: float(to_numpy(getattr(m.result(), "data", m.result())))
                 for m in self.metrics}
 
+    def _on_device(self, data: Any) -> Any:
+        """Move a batch's arrays to the device of the model's weights (GPU training)."""
+        weights = self.weights
+        if not weights or device_of(weights[0].data).type == "cpu":
+            return data
+        target = device_of(weights[0].data)
+        return map_structure(lambda a: a if a is None or isinstance(a, Tensor) or np.ndim(a) == 0
+                             else to_device(np.asarray(a) if isinstance(a, list) else a, target),
+                             data)
+
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimisation step on a batch: forward, loss, backward, update, metrics."""
-        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         weights = self.trainable_weights
@@ -152,7 +162,7 @@ class Trainer:
 
     def test_step(self, data: Any) -> dict[str, float]:
         """Loss and metrics on a batch, without updating the weights."""
-        x, y, sample_weight = da.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
@@ -162,7 +172,7 @@ class Trainer:
         return self.get_metrics_result()
 
     def predict_step(self, data: Any) -> Any:
-        x, _, _ = da.unpack_x_y_sample_weight(data)
+        x, _, _ = da.unpack_x_y_sample_weight(self._on_device(data))
         with no_grad():
             return self(x, training=False)
 
