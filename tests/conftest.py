@@ -43,3 +43,17 @@ def _seed_and_floatx():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+def _hypothesis_profile() -> None:
+    """Under CI, property tests use a fixed sequence of examples (reproducible failures)."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    settings.register_profile("ci", derandomize=True, deadline=None)
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profile()
