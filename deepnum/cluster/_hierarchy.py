@@ -311,7 +311,9 @@ def mst_single_linkage_features(X: Any) -> np.ndarray:
 
     Each step computes one row of squared distances by GEMV (``O(n·d)``), so memory stays
     ``O(n·d)``; squared distances give the same tree, and only the ``n − 1`` chosen edges
-    are square-rooted. Runs on NumPy or CuPy.
+    are square-rooted. Samples already in the tree are masked by an ``inf`` penalty and
+    dropped from the arrays whenever they are half of them (order kept, so ties resolve
+    to the lowest index as in SciPy). Runs on NumPy or CuPy.
 
     Returns:
         The SciPy linkage matrix ``(n − 1, 4)``.
@@ -319,30 +321,61 @@ def mst_single_linkage_features(X: Any) -> np.ndarray:
     xp = get_array_module(X)
     X, sq_norms = _gemm_operands(X.astype(xp.float64, copy=False), xp)
     n = X.shape[0]
-    penalty = xp.zeros(n)  # inf once a sample is in the tree
-    best = xp.full(n, xp.inf)
-    threshold = _REPAIR_RATIO * sq_norms
+    live = _PrimState(X, sq_norms, xp)
     merges = np.zeros((n - 1, 4))
-    x = 0
+    pos = 0  # position of the sample added last, in the live arrays
     for k in range(n - 1):
-        penalty[x] = xp.inf
-        row = X @ (-2.0 * X[x])
-        row += sq_norms
-        row += sq_norms[x]
-        close = xp.nonzero(row < threshold + _REPAIR_RATIO * sq_norms[x])[0]
-        if close.shape[0]:
-            diff = X[close] - X[x]
-            row[close] = xp.einsum("ij,ij->i", diff, diff)
-        row += penalty
-        xp.minimum(best, row, out=best)
-        y = int(best.argmin())
+        live.penalty[pos] = xp.inf
+        row = live.squared_distances_from(pos)
+        row += live.penalty
+        xp.minimum(live.best, row, out=live.best)
+        nearest = int(live.best.argmin())
         # As in SciPy and fastcluster, the edge is recorded from the previously added
         # sample: after sorting, the union-find labelling gives the same dendrogram.
-        merges[k, :3] = (x, y, float(best[y]))
-        best[y] = xp.inf
-        x = y
+        merges[k, :3] = (live.index[pos], live.index[nearest], float(live.best[nearest]))
+        live.best[nearest] = xp.inf
+        pos = live.maybe_compact(nearest, n - 1 - k)
     merges[:, 2] = np.sqrt(merges[:, 2])
     return _sort_and_relabel(merges, n)
+
+
+class _PrimState:
+    """The samples not yet in Prim's tree (plus the last one added), with their data."""
+
+    def __init__(self, X: Any, sq_norms: Any, xp: Any) -> None:
+        self.xp = xp
+        self.X, self.sq_norms = X, sq_norms
+        self.index = np.arange(X.shape[0])  # original sample ids
+        self.penalty = xp.zeros(X.shape[0])
+        self.best = xp.full(X.shape[0], xp.inf)
+
+    def squared_distances_from(self, pos: int) -> Any:
+        """``‖x_i − x_pos‖²`` for every live sample, with cancellation-prone ones exact."""
+        xp, X, sq = self.xp, self.X, self.sq_norms
+        row = X @ (-2.0 * X[pos])
+        row += sq
+        row += sq[pos]
+        # A pair can lose digits only if d² < r (‖x_i‖² + ‖x_pos‖²); test that per element
+        # only when the smallest live distance passes the loosest form of the bound.
+        bound = _REPAIR_RATIO * (float(sq.max()) + float(sq[pos]))
+        if float((row + self.penalty).min()) < bound:
+            close = xp.nonzero(row < _REPAIR_RATIO * (sq + sq[pos]))[0]
+            diff = X[close] - X[pos]
+            row[close] = xp.einsum("ij,ij->i", diff, diff)
+        return row
+
+    def maybe_compact(self, pos: int, outside: int) -> int:
+        """Drop the samples already in the tree once they are half the arrays; return the
+        new position of ``pos``."""
+        if 2 * (outside + 1) > len(self.index) or outside < 64:
+            return pos
+        keep = to_numpy(self.penalty == 0).nonzero()[0]
+        new_pos = int(np.searchsorted(keep, pos))
+        keep_xp = self.xp.asarray(keep)
+        self.X, self.sq_norms = self.X[keep_xp], self.sq_norms[keep_xp]
+        self.penalty, self.best = self.penalty[keep_xp], self.best[keep_xp]
+        self.index = self.index[keep]
+        return new_pos
 
 
 def _sort_and_relabel(merges: np.ndarray, n: int) -> np.ndarray:

@@ -122,7 +122,8 @@ class _BaseKMeans(BaseEstimator):
             ``(n_samples,)`` int32 labels.
         """
         X = self._check_test_data(X)
-        return km.assign_labels(X, self.cluster_centers_)
+        with km.single_threaded_blas(X):
+            return km.assign_labels(X, self.cluster_centers_)
 
     def fit_predict(self, X: Any, y: Any = None) -> Any:
         """Fit on ``X`` and return ``labels_``."""
@@ -153,7 +154,8 @@ class _BaseKMeans(BaseEstimator):
         """Return the opposite of the inertia of ``X`` on the learned centres (higher is
         better): ``−Σ_i min_k ‖x_i − c_k‖²``."""
         X = self._check_test_data(X)
-        labels = km.assign_labels(X, self.cluster_centers_)
+        with km.single_threaded_blas(X):
+            labels = km.assign_labels(X, self.cluster_centers_)
         return -km.inertia(X, self.cluster_centers_, labels)
 
     def _warn_if_degenerate(self, labels: Any) -> None:
@@ -238,6 +240,10 @@ class KMeans(_BaseKMeans):
         """
         X = check_array(X, "KMeans")
         self._check_params(X)
+        with km.single_threaded_blas(X):
+            return self._fit(X)
+
+    def _fit(self, X: Any) -> KMeans:
         rng = check_random_state(self.random_state, "KMeans")
         init = self.init
         X_mean = X.mean(axis=0)

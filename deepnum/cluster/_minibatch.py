@@ -126,6 +126,10 @@ class MiniBatchKMeans(_BaseKMeans):
         """
         X = check_array(X, "MiniBatchKMeans")
         self._check_params(X)
+        with km.single_threaded_blas(X):
+            return self._fit(X)
+
+    def _fit(self, X: Any) -> MiniBatchKMeans:
         rng = check_random_state(self.random_state, "MiniBatchKMeans")
         xp = get_array_module(X)
         n = X.shape[0]
@@ -189,7 +193,8 @@ class MiniBatchKMeans(_BaseKMeans):
             check_n_features(X, self.n_features_in_, "MiniBatchKMeans")
             X = X.astype(self.cluster_centers_.dtype, copy=False)
             self._batch_size = len(X)
-        self._step(X, self._rng)
+        with km.single_threaded_blas(X):
+            self._step(X, self._rng)
         self.n_steps_ += 1
         if self.compute_labels:
             self.labels_ = km.assign_labels(X, self.cluster_centers_)

@@ -1,0 +1,1 @@
+"""Benchmarks against reference libraries (not tests: no timing assertions)."""
