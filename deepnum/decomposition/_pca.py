@@ -281,7 +281,8 @@ class PCA(BaseEstimator):
             return infer_dimension(variance, n)
         if isinstance(n_components, float):
             cumulative = xp.cumsum(ratio)
-            k = int(xp.searchsorted(cumulative, n_components, side="right")) + 1
+            target = xp.asarray([n_components], dtype=cumulative.dtype)
+            k = int(xp.searchsorted(cumulative, target, side="right")[0]) + 1
             return min(k, len(ratio))
         return int(n_components)
 
