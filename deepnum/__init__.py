@@ -49,6 +49,7 @@ from deepnum import (  # noqa: E402 - these build on the names above
     metrics,
     models,
     optimizers,
+    saving,
 )
 from deepnum.layers import Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
@@ -80,6 +81,7 @@ __all__ = [
     "layers",
     "models",
     "regularizers",
+    "saving",
     "GradientCheckError",
     "GradientTape",
     "Tensor",

@@ -4,4 +4,30 @@ from deepnum.models.functional import Input, InputLayer, KerasTensor
 from deepnum.models.model import Model
 from deepnum.models.sequential import Sequential
 
-__all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Sequential"]
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """Load a model saved by deepnum or Keras 3 (see ``deepnum.saving.load_model``)."""
+    from deepnum.saving import load_model as _load_model
+
+    return _load_model(filepath, custom_objects=custom_objects, compile=compile,
+                       safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Save a model in Keras 3's ``.keras`` format (see ``deepnum.saving.save_model``)."""
+    from deepnum.saving import save_model as _save_model
+
+    _save_model(model, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild a model from ``model.to_json()`` (deepnum's or Keras 3's); weights are new."""
+    import json
+
+    from deepnum.saving import deserialize_keras_object
+
+    return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
+
+
+__all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Sequential", "load_model",
+           "model_from_json", "save_model"]

@@ -161,6 +161,48 @@ class Model(Trainer, Layer):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None,
+             **kwargs: Any) -> None:
+        """Save architecture, weights, compile configuration and optimizer state in Keras 3's
+        ``.keras`` format (see ``deepnum.saving.save_model``); the write is atomic."""
+        from deepnum.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save the weights (and optimizer state) to ``*.weights.h5`` in Keras 3's layout."""
+        from deepnum.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+        """Load weights from ``*.weights.h5``, ``*.keras`` or a legacy ``.h5`` file."""
+        from deepnum.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as a JSON string (Keras 3's schema); ``**kwargs`` go to
+        ``json.dumps``. Rebuild with ``deepnum.models.model_from_json``."""
+        import json
+
+        from deepnum.saving import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def get_compile_config(self) -> dict | None:
+        """The serialized arguments of ``compile`` (None if the model was never compiled)."""
+        from deepnum.saving import get_compile_config
+
+        return get_compile_config(self)
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compile with the arguments saved by ``get_compile_config`` (Keras's too)."""
+        from deepnum.saving.serialization import compile_from_config
+
+        compile_from_config(self, config)
+
 
 def _dummy_inputs(shapes: Any, dtype: str) -> Any:
     if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):

@@ -28,8 +28,18 @@ def _tensor_ref(t: KerasTensor) -> dict:
 
 
 def _history(t: KerasTensor) -> list:
+    """A model input/output reference. Keras counts a nested Functional model's own
+    input-to-output node first, so its call nodes are numbered from 1 here."""
     layer = t.node.layer
-    return [layer.name, layer._inbound_nodes.index(t.node), t.index]
+    return [layer.name, layer._inbound_nodes.index(t.node) + _is_functional(layer), t.index]
+
+
+def _is_functional(layer: Any) -> int:
+    from deepnum.models.model import Model
+    from deepnum.models.sequential import Sequential
+
+    return int(isinstance(layer, Model) and not isinstance(layer, Sequential)
+               and getattr(layer, "_graph", None) is not None)
 
 
 def _structure_refs(structure: Any, fn: Any) -> Any:
@@ -83,9 +93,32 @@ def model_from_config(cls: type, config: dict, custom_objects: dict | None = Non
         else:
             model._maybe_build_graph()
         return model
-    if "layers" not in config:
-        return cls(**{k: v for k, v in config.items() if k in ("name", "trainable")})
-    return _functional_from_config(Model if cls is Model else cls, config, custom_objects)
+    functional = all(k in config for k in ("layers", "input_layers", "output_layers"))
+    if functional and _revivable_as_functional(cls):
+        return _functional_from_config(Model if cls is Model else cls, config, custom_objects)
+    try:
+        return cls(**config)
+    except TypeError as e:
+        raise TypeError(
+            f"Unable to revive model {cls.__name__} from its config (keys {sorted(config)}): "
+            f"{e}. A subclassed model's get_config() must return every argument of its "
+            "__init__ (and from_config must rebuild nested layers)."
+        ) from e
+
+
+def _revivable_as_functional(cls: type) -> bool:
+    """Keras's rule: Model itself, or a subclass whose __init__ takes Model's arguments."""
+    import inspect
+
+    from deepnum.models.model import Model
+
+    if cls is Model or cls.__init__ is Model.__init__:
+        return True
+    params = inspect.signature(cls.__init__).parameters
+    kinds = {p.kind for p in params.values()}
+    return {"inputs", "outputs"} <= set(params) or (
+        inspect.Parameter.VAR_POSITIONAL in kinds and inspect.Parameter.VAR_KEYWORD in kinds
+    )
 
 
 def _functional_from_config(cls: type, config: dict, custom_objects: dict | None) -> Any:
@@ -119,7 +152,7 @@ def _functional_from_config(cls: type, config: dict, custom_objects: dict | None
 
     def lookup(ref: list) -> Any:
         name, index, tensor_index = ref
-        return outputs[(name, index)][tensor_index]
+        return outputs[(name, index - _is_functional(created[name]))][tensor_index]
 
     inputs = _map_refs(config["input_layers"], lookup)
     outs = _map_refs(config["output_layers"], lookup)
