@@ -134,6 +134,8 @@ def to_keras_layer_dict(entry: dict, layers: dict[str, Any] | None = None) -> di
         out["module"] = _module_of(cls)
     elif cls.__name__ == "Sequential":
         out["module"] = "keras"
+        if "build_config" not in out and config.get("build_input_shape") is not None:
+            out["build_config"] = {"input_shape": config["build_input_shape"]}
     elif cls.__name__ == "Model" and "input_layers" in config:
         out["module"], out["class_name"] = "keras.src.models.functional", "Functional"
     if cls.__name__ != "InputLayer" and isinstance(config.get("dtype"), str):
