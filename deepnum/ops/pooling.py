@@ -71,6 +71,9 @@ class MaxPool(Function):
         return y
 
     def backward(self, gy):
+        if self.argmax is None:  # the forward skipped it (no grad was expected): find it now
+            self.need_argmax = True
+            self.forward(self.inputs[0].data)
         return MaxPoolScatter(self.win, self.argmax, self.inputs[0].shape)(gy)
 
 

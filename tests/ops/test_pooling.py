@@ -4,11 +4,14 @@ second order against PyTorch; and Hessian-vector products of a tiny conv net."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 import deepnum as dn
 from deepnum import ops
+from deepnum.ops.window import make_window
 from tests.conftest import reference
 from tests.ops.helpers import check_op
 from tests.ops.test_conv import same_pads, torch_conv2d
@@ -150,3 +153,14 @@ def test_hessian_vector_product_of_a_tiny_conv_net():
         np.testing.assert_allclose(
             got.numpy(), ref.numpy(), atol=1e-9, rtol=1e-7, err_msg=f"H·v for parameter {k}"
         )
+
+
+def test_max_pool_without_recorded_argmax_still_differentiates():
+    """The forward skips the argmax when no gradient is expected; backward recomputes it."""
+    pooling = importlib.import_module("deepnum.ops.pooling")
+    x = dn.tensor(np.random.default_rng(0).standard_normal((1, 4, 4, 2)), requires_grad=True)
+    win = make_window((4, 4), (2, 2), (2, 2), "valid")
+    y = pooling.MaxPool(win, need_argmax=False)(x)
+    y.sum().backward()
+    want = dn.grad(lambda t: ops.max_pool(t, 2).sum())(x.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), want.numpy())
