@@ -7,9 +7,13 @@ from deepnum.models.functional import Input, InputLayer
 
 # Layer families (one module each) register their exports below.
 from deepnum.layers.activation_layers import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
-from deepnum.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
+from deepnum.layers.convolutional import (
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D, Convolution1DTranspose,
+    Convolution2D, Convolution2DTranspose,
+)
 from deepnum.layers.depthwise_conv import (
-    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D, SeparableConvolution1D,
+    SeparableConvolution2D,
 )
 from deepnum.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
 from deepnum.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
@@ -19,8 +23,9 @@ from deepnum.layers.merging import (
 )
 from deepnum.layers.normalization import BatchNormalization, LayerNormalization
 from deepnum.layers.pooling import (
-    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+    AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+    GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
 )
 from deepnum.layers.spatial_reshaping import (
     Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,

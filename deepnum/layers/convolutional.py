@@ -356,3 +356,10 @@ class Conv1DTranspose(_ConvTranspose):
     """
 
     rank = 1
+
+
+# Keras's alternative names.
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose

@@ -232,3 +232,8 @@ class SeparableConv1D(_SeparableConv):
     """
 
     rank = 1
+
+
+# Keras's alternative names.
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D

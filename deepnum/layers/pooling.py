@@ -240,3 +240,14 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> None:
         return None
+
+
+# Keras's alternative names.
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D

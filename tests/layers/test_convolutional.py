@@ -261,3 +261,17 @@ def test_conv_in_a_sequential_model_matches_keras_counts():
     d.set_weights(k.get_weights())
     x = data(2, 28, 28, 1)
     np.testing.assert_allclose(d(x).numpy(), k(x).detach().numpy(), atol=1e-5, rtol=1e-5)
+
+
+def test_keras_alternative_names():
+    for alias, name in [
+        ("Convolution2D", "Conv2D"),
+        ("Convolution1DTranspose", "Conv1DTranspose"),
+        ("SeparableConvolution2D", "SeparableConv2D"),
+        ("MaxPool2D", "MaxPooling2D"),
+        ("AvgPool1D", "AveragePooling1D"),
+        ("GlobalAvgPool2D", "GlobalAveragePooling2D"),
+        ("GlobalMaxPool1D", "GlobalMaxPooling1D"),
+    ]:
+        assert getattr(layers, alias) is getattr(layers, name)
+        assert getattr(K.layers, alias) is getattr(K.layers, name)
