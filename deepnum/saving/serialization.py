@@ -65,6 +65,13 @@ def serialize_keras_object(obj: Any) -> Any:
         }
     if isinstance(obj, np.generic):
         return obj.item()
+    if isinstance(obj, slice):
+        parts = {"start": obj.start, "stop": obj.stop, "step": obj.step}
+        return {"class_name": "__slice__", "config": serialize_keras_object(parts)}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
     if isinstance(obj, Layer):
         return serialize_layer(obj)
     families = (
@@ -120,7 +127,11 @@ def to_keras_layer_dict(entry: dict, layers: dict[str, Any] | None = None) -> di
     layers = layers or {}
     obj = layers.get((entry.get("config") or {}).get("name"))
     if isinstance(obj, keras_ops.KerasOperation):
-        return {**entry, **keras_ops.serialize(obj)}
+        out = {k: v for k, v in entry.items() if k != "build_config"}
+        out.update(keras_ops.serialize(obj))
+        if isinstance(out.get("inbound_nodes"), list):
+            out["inbound_nodes"] = [_encode_node(node) for node in out["inbound_nodes"]]
+        return out
     try:
         cls = resolve_class(entry["class_name"], entry.get("registered_name"))
     except ValueError:
@@ -150,7 +161,24 @@ def to_keras_layer_dict(entry: dict, layers: dict[str, Any] | None = None) -> di
         elif isinstance(value, list) and value and all(_looks_like_layer(v) for v in value):
             config[key] = [to_keras_layer_dict(v, layers) for v in value]
     out["config"] = config
+    if isinstance(out.get("inbound_nodes"), list):
+        out["inbound_nodes"] = [_encode_node(node) for node in out["inbound_nodes"]]
     return out
+
+
+def _encode_node(node: Any) -> Any:
+    """Encode the non-tensor arguments of a node (slices, arrays, ...) as Keras does."""
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            return value
+        if isinstance(value, dict):
+            return {k: encode(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [encode(v) for v in value]
+        return serialize_keras_object(value)
+
+    return encode(node) if isinstance(node, dict) else node
 
 
 def dtype_policy(name: str) -> dict:
