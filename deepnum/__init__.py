@@ -51,6 +51,7 @@ from deepnum import (  # noqa: E402 - these build on the names above
     optimizers,
     saving,
 )
+from deepnum import distributed  # noqa: E402 - cheap: mpi4py is imported by init() only
 from deepnum.layers import Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
 from deepnum.metrics import Metric  # noqa: E402
@@ -74,6 +75,7 @@ __all__ = [
     "constraints",
     "data",
     "datasets",
+    "distributed",
     "losses",
     "metrics",
     "optimizers",

@@ -154,7 +154,9 @@ class Trainer:
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         weights = self.trainable_weights
         grads = run_backward([loss], [None], inputs=weights)
-        self.optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
+        # Under MPI, fit routes the update through a DistributedOptimizer (gradient all-reduce).
+        optimizer = getattr(self, "_distributed_optimizer", None) or self.optimizer
+        optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
         batch = len(flatten(x)[0])
         self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
         self._update_metrics(y, y_pred, sample_weight)
@@ -195,11 +197,14 @@ class Trainer:
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int = 1,
+        distribution: Any = None,
     ) -> Any:
         """Train for ``epochs`` epochs of mini-batch gradient descent; return a History.
 
         Each epoch visits ceil(n / batch_size) batches in a fresh random order (``shuffle``);
         ``validation_split`` holds out the last fraction of the samples (before shuffling).
+        ``distribution="mpi"`` (automatic after ``deepnum.distributed.init()`` under mpiexec)
+        trains data-parallel: ``batch_size`` per rank, see ``deepnum.distributed.training``.
         """
         from deepnum.callbacks.callback import CallbackList, History
         from deepnum.callbacks.progbar import ProgbarLogger
@@ -220,6 +225,12 @@ class Trainer:
             val = da.make_batches(*_split_validation(validation_data),
                                   validation_batch_size or batch_size, False, validation_steps)
         verbose = 1 if verbose == "auto" else int(verbose)
+        from deepnum.distributed.training import plan_for
+
+        plan = plan_for(distribution)  # None: a single process
+        if plan is not None:  # shard the data; only rank 0 prints and writes files
+            batches, val, callbacks, verbose = plan.prepare(
+                self, batches, val, callbacks, verbose, steps_per_epoch)
         history = History()
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []) +
                            [history], model=self, epochs=epochs, steps=len(batches) or None,
@@ -228,6 +239,8 @@ class Trainer:
         self._initial_epoch = initial_epoch
         cbs.on_train_begin()  # BackupAndRestore may move _initial_epoch forward
         initial_epoch, self._initial_epoch = self._initial_epoch, 0
+        if plan is not None:  # every rank starts from rank 0's weights, optimizer and epoch
+            initial_epoch = plan.synchronize(self, initial_epoch)
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
@@ -236,16 +249,24 @@ class Trainer:
                 cbs.on_train_batch_begin(step)
                 logs = self.train_step(batch)
                 cbs.on_train_batch_end(step, logs)
+                if plan is not None:  # a rank that stops alone would leave the others waiting
+                    plan.agree_to_stop(self)
                 if self.stop_training:
                     break
             logs = dict(self.get_metrics_result()) if logs else logs
+            if plan is not None and logs:  # the metrics of all ranks' samples
+                logs = plan.reduce_metrics(self)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_batches(val, callbacks=None)
+                if plan is not None:
+                    val_logs = plan.reduce_metrics(self)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
         cbs.on_train_end(logs if epochs > initial_epoch else {})
+        if plan is not None:
+            plan.finish(self)
         self.history = history
         return history
 
