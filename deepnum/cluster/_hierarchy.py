@@ -11,11 +11,13 @@ rows sorted by height (stable), with the same tie-breaking as SciPy's NN-chain.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 
 from deepnum.backend import get_array_module, to_numpy
+from deepnum.cluster._threads import single_threaded_blas
 from deepnum.cluster._validation import row_norms_squared
 
 # Pairs with ‖x − y‖² below this fraction of ‖x‖² + ‖y‖² lose digits to cancellation in
@@ -23,6 +25,9 @@ from deepnum.cluster._validation import row_norms_squared
 _REPAIR_RATIO = 1e-3
 # Problems up to this many n²·d element operations get SciPy-identical rounding.
 _SEQUENTIAL_BUDGET = 1 << 23
+_TILE = 512
+# Up to this many features the distance GEMM is bound by writing the n × n output.
+_SKINNY_FEATURES = 128
 
 
 def linkage_matrix(X: Any, method: str, metric: str = "euclidean") -> np.ndarray:
@@ -38,10 +43,12 @@ def linkage_matrix(X: Any, method: str, metric: str = "euclidean") -> np.ndarray
         ``(n − 1, 4)`` float64 host array ``[child_a, child_b, height, size]``.
     """
     xp = get_array_module(X)
-    if method == "single" and metric == "euclidean":
-        if _euclidean_mode(X.astype(xp.float64, copy=False), xp) != "sequential":
-            return mst_single_linkage_features(X)
-    D = pairwise_distances(X, metric)
+    skinny = X.shape[1] <= _SKINNY_FEATURES
+    with single_threaded_blas(X) if skinny else contextlib.nullcontext():
+        if method == "single" and metric == "euclidean":
+            if _euclidean_mode(X.astype(xp.float64, copy=False), xp) != "sequential":
+                return mst_single_linkage_features(X)
+        D = pairwise_distances(X, metric)
     if method == "single":
         return mst_single_linkage(D)
     return nn_chain_linkage(D, method)
@@ -81,12 +88,16 @@ def _euclidean(X: Any, xp: Any) -> Any:
         return _euclidean_sequential(X, xp)
     X, sq_norms = _gemm_operands(X, xp)
     n = X.shape[0]
-    D = X @ X.T  # NumPy runs A @ A.T as SYRK: the Gram matrix is exactly symmetric
-    if xp is not np:
-        D = (D + D.T) * 0.5
-    rows = max(1, (1 << 16) // n)
-    for start in range(0, n, rows):
-        _finish_block(D[start : start + rows], X, sq_norms, start, xp)
+    D = xp.empty((n, n), dtype=xp.float64)
+    loose = _REPAIR_RATIO * float(sq_norms.max())
+    # Tiles of the upper triangle, each mirrored: half the work, an exactly symmetric
+    # result (the NN-chain could cycle on an asymmetric one), temporaries that fit cache.
+    for i0 in range(0, n, _TILE):
+        for j0 in range(i0, n, _TILE):
+            tile = _distance_tile(X, sq_norms, i0, j0, loose, xp)
+            D[i0 : i0 + _TILE, j0 : j0 + _TILE] = tile
+            if j0 != i0:
+                D[j0 : j0 + _TILE, i0 : i0 + _TILE] = tile.T
     return D
 
 
@@ -106,23 +117,30 @@ def _gemm_operands(X: Any, xp: Any) -> tuple[Any, Any]:
     return X, row_norms_squared(X)
 
 
-def _finish_block(block: Any, X: Any, sq_norms: Any, start: int, xp: Any) -> None:
-    """Turn rows ``start:`` of the Gram matrix into distances, in place:
-    ``sqrt(‖x‖² + ‖y‖² − 2 x·y)``, with cancellation-prone pairs recomputed directly."""
-    stop = start + block.shape[0]
-    scale = sq_norms[start:stop, None] + sq_norms[None, :]
-    block *= -2.0
-    block += scale
-    diagonal = (xp.arange(stop - start), xp.arange(start, stop))
-    block[diagonal] = xp.inf
-    scale *= _REPAIR_RATIO
-    close = block < scale
-    if bool(close.any()):
-        rows, cols = xp.nonzero(close)
-        diff = X[rows + start] - X[cols]
-        block[rows, cols] = xp.einsum("ij,ij->i", diff, diff)
-    block[diagonal] = 0.0
-    xp.sqrt(block, out=block)
+def _distance_tile(X: Any, sq_norms: Any, i0: int, j0: int, loose: float, xp: Any) -> Any:
+    """Distances between rows ``i0:`` and ``j0:`` (one tile): ``sqrt(‖x‖² + ‖y‖² − 2 x·y)``,
+    with the cancellation-prone pairs recomputed by direct differences."""
+    Xi, Xj = X[i0 : i0 + _TILE], X[j0 : j0 + _TILE]
+    sq_i, sq_j = sq_norms[i0 : i0 + _TILE], sq_norms[j0 : j0 + _TILE]
+    tile = Xi @ Xj.T
+    tile *= -2.0
+    tile += sq_i[:, None]
+    tile += sq_j[None, :]
+    on_diagonal = i0 == j0
+    if on_diagonal:
+        xp.fill_diagonal(tile, xp.inf)
+    # A pair loses digits only if d² < r (‖x‖² + ‖y‖²); a row whose minimum clears the
+    # loosest form of that bound has no such pair, which spares a test per element.
+    rows = xp.nonzero(tile.min(axis=1) < _REPAIR_RATIO * sq_i + loose)[0]
+    if rows.shape[0]:
+        sub_rows, cols = xp.nonzero(tile[rows] < _REPAIR_RATIO * (sq_i[rows, None] + sq_j))
+        r = rows[sub_rows]
+        diff = Xi[r] - Xj[cols]
+        tile[r, cols] = xp.einsum("ij,ij->i", diff, diff)
+    if on_diagonal:  # the upper triangle is the truth; the diagonal becomes exact zeros
+        tile = xp.triu(tile, 1)
+        tile += tile.T
+    return xp.sqrt(tile, out=tile)
 
 
 def _euclidean_sequential(X: Any, xp: Any) -> Any:
@@ -325,9 +343,8 @@ def mst_single_linkage_features(X: Any) -> np.ndarray:
     merges = np.zeros((n - 1, 4))
     pos = 0  # position of the sample added last, in the live arrays
     for k in range(n - 1):
-        live.penalty[pos] = xp.inf
+        live.sq_outside[pos] = xp.inf  # pos joins the tree: its row entry becomes inf
         row = live.squared_distances_from(pos)
-        row += live.penalty
         xp.minimum(live.best, row, out=live.best)
         nearest = int(live.best.argmin())
         # As in SciPy and fastcluster, the edge is recorded from the previously added
@@ -340,25 +357,32 @@ def mst_single_linkage_features(X: Any) -> np.ndarray:
 
 
 class _PrimState:
-    """The samples not yet in Prim's tree (plus the last one added), with their data."""
+    """The samples not yet in Prim's tree (plus the last one added), with their data.
+
+    ``sq_outside`` is ``‖x‖²`` for samples outside the tree and ``inf`` inside it, so one
+    addition both completes the squared distance and masks the tree.
+    """
 
     def __init__(self, X: Any, sq_norms: Any, xp: Any) -> None:
         self.xp = xp
-        self.X, self.sq_norms = X, sq_norms
-        self.index = np.arange(X.shape[0])  # original sample ids
-        self.penalty = xp.zeros(X.shape[0])
+        self._set(np.arange(X.shape[0]), -2.0 * X, X, sq_norms, sq_norms.copy())
         self.best = xp.full(X.shape[0], xp.inf)
 
+    def _set(self, index: Any, X_m2: Any, X: Any, sq: Any, sq_outside: Any) -> None:
+        self.index, self.X_m2, self.X = index, X_m2, X  # X_m2 = −2 X: one GEMV per row
+        self.sq_norms, self.sq_outside = sq, sq_outside
+        self.loose = _REPAIR_RATIO * float(sq.max())
+
     def squared_distances_from(self, pos: int) -> Any:
-        """``‖x_i − x_pos‖²`` for every live sample, with cancellation-prone ones exact."""
+        """``‖x_i − x_pos‖²`` for the samples outside the tree (``inf`` inside), with the
+        cancellation-prone ones recomputed by direct differences."""
         xp, X, sq = self.xp, self.X, self.sq_norms
-        row = X @ (-2.0 * X[pos])
-        row += sq
+        row = self.X_m2 @ X[pos]
+        row += self.sq_outside
         row += sq[pos]
         # A pair can lose digits only if d² < r (‖x_i‖² + ‖x_pos‖²); test that per element
-        # only when the smallest live distance passes the loosest form of the bound.
-        bound = _REPAIR_RATIO * (float(sq.max()) + float(sq[pos]))
-        if float((row + self.penalty).min()) < bound:
+        # only when the smallest distance passes the loosest form of the bound.
+        if float(row.min()) < self.loose + _REPAIR_RATIO * float(sq[pos]):
             close = xp.nonzero(row < _REPAIR_RATIO * (sq + sq[pos]))[0]
             diff = X[close] - X[pos]
             row[close] = xp.einsum("ij,ij->i", diff, diff)
@@ -369,12 +393,11 @@ class _PrimState:
         new position of ``pos``."""
         if 2 * (outside + 1) > len(self.index) or outside < 64:
             return pos
-        keep = to_numpy(self.penalty == 0).nonzero()[0]
+        keep = to_numpy(self.sq_outside != self.xp.inf).nonzero()[0]
         new_pos = int(np.searchsorted(keep, pos))
-        keep_xp = self.xp.asarray(keep)
-        self.X, self.sq_norms = self.X[keep_xp], self.sq_norms[keep_xp]
-        self.penalty, self.best = self.penalty[keep_xp], self.best[keep_xp]
-        self.index = self.index[keep]
+        k = self.xp.asarray(keep)
+        self._set(self.index[keep], self.X_m2[k], self.X[k], self.sq_norms[k], self.sq_outside[k])
+        self.best = self.best[k]
         return new_pos
 
 

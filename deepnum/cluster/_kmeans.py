@@ -10,6 +10,7 @@ import numpy as np
 from deepnum.backend import get_array_module, is_array
 from deepnum.cluster import _kmeans_common as km
 from deepnum.cluster._base import BaseEstimator, ConvergenceWarning, check_is_fitted
+from deepnum.cluster._threads import single_threaded_blas
 from deepnum.cluster._validation import (
     InvalidParameterError,
     check_array,
@@ -122,7 +123,7 @@ class _BaseKMeans(BaseEstimator):
             ``(n_samples,)`` int32 labels.
         """
         X = self._check_test_data(X)
-        with km.single_threaded_blas(X):
+        with single_threaded_blas(X):
             return km.assign_labels(X, self.cluster_centers_)
 
     def fit_predict(self, X: Any, y: Any = None) -> Any:
@@ -154,7 +155,7 @@ class _BaseKMeans(BaseEstimator):
         """Return the opposite of the inertia of ``X`` on the learned centres (higher is
         better): ``−Σ_i min_k ‖x_i − c_k‖²``."""
         X = self._check_test_data(X)
-        with km.single_threaded_blas(X):
+        with single_threaded_blas(X):
             labels = km.assign_labels(X, self.cluster_centers_)
         return -km.inertia(X, self.cluster_centers_, labels)
 
@@ -240,7 +241,7 @@ class KMeans(_BaseKMeans):
         """
         X = check_array(X, "KMeans")
         self._check_params(X)
-        with km.single_threaded_blas(X):
+        with single_threaded_blas(X):
             return self._fit(X)
 
     def _fit(self, X: Any) -> KMeans:

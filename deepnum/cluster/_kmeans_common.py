@@ -12,9 +12,7 @@ change the argmin. Samples are processed in chunks of rows, so the temporary
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,36 +23,6 @@ from deepnum.cluster._validation import row_norms_squared
 # Bytes of X per chunk: small enough that the chunk is still in cache when the second
 # GEMM (the centre sums) reads it right after the first (the distances).
 _CHUNK_BYTES = 1 << 20
-
-
-_CONTROLLER: Any = None
-
-
-@contextlib.contextmanager
-def single_threaded_blas(X: Any) -> Iterator[None]:
-    """Run the block in single-threaded BLAS when ``X`` is a NumPy array and threadpoolctl
-    (an optional extra) is installed.
-
-    The GEMMs of k-means are skinny (``n_clusters`` columns): a multi-threaded BLAS spends
-    more time waking and syncing threads than computing, and much more on a busy machine.
-    scikit-learn limits BLAS the same way inside its k-means.
-    """
-    global _CONTROLLER
-    if get_array_module(X) is not np:
-        yield
-        return
-    if _CONTROLLER is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER = ThreadpoolController()
-        except Exception:  # not installed: keep the BLAS defaults
-            _CONTROLLER = False
-    if _CONTROLLER is False:
-        yield
-        return
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
-        yield
 
 
 def chunk_rows(n_samples: int, n_features: int, n_clusters: int, itemsize: int = 8) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 from deepnum.backend import get_array_module
 from deepnum.cluster import _kmeans_common as km
 from deepnum.cluster._kmeans import _BaseKMeans
+from deepnum.cluster._threads import single_threaded_blas
 from deepnum.cluster._validation import (
     check_array,
     check_int,
@@ -126,7 +127,7 @@ class MiniBatchKMeans(_BaseKMeans):
         """
         X = check_array(X, "MiniBatchKMeans")
         self._check_params(X)
-        with km.single_threaded_blas(X):
+        with single_threaded_blas(X):
             return self._fit(X)
 
     def _fit(self, X: Any) -> MiniBatchKMeans:
@@ -193,7 +194,7 @@ class MiniBatchKMeans(_BaseKMeans):
             check_n_features(X, self.n_features_in_, "MiniBatchKMeans")
             X = X.astype(self.cluster_centers_.dtype, copy=False)
             self._batch_size = len(X)
-        with km.single_threaded_blas(X):
+        with single_threaded_blas(X):
             self._step(X, self._rng)
         self.n_steps_ += 1
         if self.compute_labels:
