@@ -394,6 +394,10 @@ def prepare_layer_config(config: Any, custom_objects: dict, safe_mode: bool) -> 
         out["registered_name"] = token
         return out
     if isinstance(class_name, str) and isinstance(inner, dict):
+        for key in ("input_layers", "output_layers"):
+            refs = inner.get(key)
+            if isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], list):
+                inner[key] = refs[0]  # Keras unpacks a single input/output (Keras 2 files)
         if class_name == "InputLayer":
             _drop_input_layer_keys(inner)
         elif class_name == "Lambda" or "function" in inner and _is_lambda_class(out):
