@@ -95,7 +95,7 @@ class _BaseKMeans(BaseEstimator):
             subset = xp.asarray(rng.integers(0, n, init_size))
             X, x_squared_norms, n = X[subset], x_squared_norms[subset], init_size
         if isinstance(init, str) and init == "k-means++":
-            centers, _ = km.kmeans_plusplus(X, self.n_clusters, x_squared_norms, rng)
+            centers, _ = km.greedy_kmeans_plusplus(X, self.n_clusters, x_squared_norms, rng)
         elif isinstance(init, str) and init == "random":
             seeds = rng.choice(n, size=self.n_clusters, replace=False)
             centers = X[xp.asarray(seeds)].copy()
@@ -300,3 +300,46 @@ def lloyd(X: Any, centers: Any, max_iter: int, tol: float) -> tuple[Any, float, 
     if not strict:
         labels = km.assign_labels(X, centers)
     return labels, km.inertia(X, centers, labels), centers, n_iter
+
+
+def kmeans_plusplus(
+    X: Any,
+    n_clusters: int,
+    *,
+    x_squared_norms: Any = None,
+    random_state: int | np.random.Generator | None = None,
+    n_local_trials: int | None = None,
+) -> tuple[Any, Any]:
+    """Choose ``n_clusters`` initial centres among the rows of ``X`` by greedy k-means++.
+
+    The first centre is a uniformly drawn sample; each next one is the best (lowest
+    potential ``Σ_i min_c ‖x_i − c‖²``) of ``2 + ⌊ln k⌋`` candidates drawn with probability
+    proportional to the squared distance to the nearest centre so far.
+
+    Args:
+        X: ``(n_samples, n_features)`` NumPy or CuPy array.
+        n_clusters: number of centres.
+        x_squared_norms: ``‖x_i‖²`` if already computed.
+        random_state: ``None``, an int or a NumPy ``Generator``.
+        n_local_trials: candidates per centre (default ``2 + int(ln k)``).
+
+    Returns:
+        ``centers`` ``(n_clusters, n_features)`` and their row ``indices`` in ``X``.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+        >>> centers, indices = kmeans_plusplus(X, n_clusters=2, random_state=0)
+        >>> centers.shape, indices.shape
+        ((2, 2), (2,))
+    """
+    X = check_array(X, "kmeans_plusplus")
+    check_int(n_clusters, "n_clusters", "kmeans_plusplus", low=1)
+    if n_local_trials is not None:
+        check_int(n_local_trials, "n_local_trials", "kmeans_plusplus", low=1)
+    if X.shape[0] < n_clusters:
+        raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}.")
+    if x_squared_norms is None:
+        x_squared_norms = row_norms_squared(X)
+    rng = check_random_state(random_state, "kmeans_plusplus")
+    return km.greedy_kmeans_plusplus(X, n_clusters, x_squared_norms, rng, n_local_trials)

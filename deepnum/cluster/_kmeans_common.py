@@ -131,14 +131,15 @@ def average_centers(sums: Any, counts: Any) -> Any:
     return sums * scale[:, None].astype(sums.dtype)
 
 
-def kmeans_plusplus(
+def greedy_kmeans_plusplus(
     X: Any,
     n_clusters: int,
     x_squared_norms: Any,
     rng: np.random.Generator,
     n_local_trials: int | None = None,
 ) -> tuple[Any, Any]:
-    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; scikit-learn's variant).
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; scikit-learn's variant), on
+    validated data; :func:`deepnum.cluster.kmeans_plusplus` is the public entry point.
 
     The first centre is a uniformly drawn sample. Each next centre is chosen among
     ``2 + ⌊ln k⌋`` candidates drawn with probability ``D(x)² / Σ D²`` (``D`` the distance

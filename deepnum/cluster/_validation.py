@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deepnum.autodiff import Tensor
 from deepnum.backend import default_rng, get_array_module, is_array
 
 
@@ -44,8 +45,8 @@ def check_array(
     Raises:
         ValueError: wrong ndim, empty, NaN or infinite values, non-numeric dtype.
     """
-    if not is_array(X):
-        X = getattr(X, "data", X) if type(X).__name__ == "Tensor" else X
+    if isinstance(X, Tensor):
+        X = X.data
     if not is_array(X):
         X = np.asarray(X)
     xp = get_array_module(X)

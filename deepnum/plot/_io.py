@@ -6,6 +6,7 @@ import os
 import tempfile
 from typing import Any
 
+from deepnum.autodiff import Tensor
 from deepnum.backend import to_numpy
 
 
@@ -54,6 +55,6 @@ def save_figure(figure: Any, path: str | os.PathLike) -> None:
 
 def host_array(x: Any) -> Any:
     """A NumPy copy of an array-like, CuPy array or deepnum Tensor."""
-    if type(x).__name__ == "Tensor":
+    if isinstance(x, Tensor):
         x = x.data
     return to_numpy(x)

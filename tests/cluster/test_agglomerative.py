@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepnum.cluster import AgglomerativeClustering, InvalidParameterError, _hierarchy, cut_tree
+from deepnum.cluster import AgglomerativeClustering, InvalidParameterError, _hierarchy
+from deepnum.cluster._agglomerative import cut_tree
 from tests.conftest import reference
 
 LINKAGES = ("ward", "complete", "average", "single")

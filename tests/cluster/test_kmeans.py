@@ -15,6 +15,7 @@ from deepnum.cluster import (
     MiniBatchKMeans,
     NotFittedError,
     _kmeans_common,
+    kmeans_plusplus,
 )
 from tests.conftest import reference
 
@@ -59,26 +60,22 @@ def test_kmeans_plus_plus_best_of_n_init_within_one_percent(name, k):
 
 def test_kmeans_plus_plus_seeding_matches_sklearn_in_distribution():
     X = load("digits")
-    X = X - X.mean(axis=0)
-    sq = (X**2).sum(axis=1)
 
     def potential(centers):
         return ((X[:, None, :] - centers[None]) ** 2).sum(-1).min(axis=1).sum()
 
-    ours = [
-        potential(_kmeans_common.kmeans_plusplus(X, 10, sq, np.random.default_rng(s))[0])
-        for s in range(30)
-    ]
+    ours = [potential(kmeans_plusplus(X, 10, random_state=s)[0]) for s in range(30)]
     ref = [potential(sk_cluster().kmeans_plusplus(X, 10, random_state=s)[0]) for s in range(30)]
     assert abs(np.mean(ours) / np.mean(ref) - 1) < 0.03
 
 
 def test_kmeans_plus_plus_returns_data_rows_and_indices():
     X = load("iris")
-    sq = (X**2).sum(axis=1)
-    centers, idx = _kmeans_common.kmeans_plusplus(X, 5, sq, np.random.default_rng(0))
+    centers, idx = kmeans_plusplus(X, 5, random_state=0, n_local_trials=1)
     assert len(set(idx.tolist())) == 5
     np.testing.assert_array_equal(centers, X[idx])
+    with pytest.raises(ValueError, match=r"n_samples=150 should be >= n_clusters=151\."):
+        kmeans_plusplus(X, 151)
 
 
 def test_empty_cluster_is_relocated_like_sklearn():
