@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from deepnum.backend import get_array_module, to_numpy
+from deepnum.backend import device_of, to_device, to_numpy
 from deepnum.callbacks.callback import Callback
 from deepnum.distributed import runtime
 
@@ -55,7 +55,7 @@ def broadcast_variables(target: Any, root: int = 0) -> None:
         for v in group:
             size = int(np.prod(v.shape, dtype=np.int64))
             value = packed[start : start + size].reshape(v.shape)
-            v.assign(get_array_module(v.data).asarray(value))
+            v.assign(to_device(value, device_of(v.data)))
             start += size
 
 

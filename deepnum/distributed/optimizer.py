@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from deepnum.autodiff.tensor import Tensor
-from deepnum.backend import get_array_module, to_numpy
+from deepnum.backend import device_of, to_device, to_numpy
 from deepnum.distributed import runtime
 
 _COMPRESSIONS = (None, "none", "fp16")
@@ -105,7 +105,7 @@ class GradientReducer:
                 out.append(None)
                 continue
             view = buffer[offsets[k] : offsets[k + 1]].reshape(a.shape)
-            out.append(view if isinstance(a, np.ndarray) else get_array_module(a).asarray(view))
+            out.append(view if isinstance(a, np.ndarray) else to_device(view, device_of(a)))
             k += 1
         return out
 
