@@ -273,6 +273,19 @@ def transpose_geometry(n: int, k: int, s: int, d: int, padding: str, output_padd
     return length, before
 
 
+def _transpose_window(spatial, kernel, strides, dilation, padding, output_padding) -> Window:
+    """The window of the convolution whose input gradient the transposed convolution is: it
+    maps the transposed convolution's output (its ``in_size``) back to ``spatial``."""
+    geometry = [
+        transpose_geometry(n, k, s, d, padding, p)
+        for n, k, s, d, p in zip(spatial, kernel, strides, dilation, output_padding)
+    ]
+    return Window(
+        tuple(g[0] for g in geometry), tuple(spatial), tuple(kernel), tuple(strides),
+        tuple(dilation), tuple(g[1] for g in geometry),
+    )  # fmt: skip
+
+
 def conv_transpose(
     inputs: Any,
     kernel: Any,
@@ -318,18 +331,7 @@ def conv_transpose(
     if nd == 1:
         x, kernel = _to_2d(x, kernel)
         strides, dilation, ops_pad = (1,) + strides, (1,) + dilation, (0,) + ops_pad
-    geometry = [
-        transpose_geometry(n, k, s, d, padding, p)
-        for n, k, s, d, p in zip(x.shape[1:3], kernel.shape[:2], strides, dilation, ops_pad)
-    ]
-    win = Window(
-        tuple(g[0] for g in geometry),
-        tuple(x.shape[1:3]),
-        tuple(kernel.shape[:2]),
-        strides,
-        dilation,
-        tuple(g[1] for g in geometry),
-    )
+    win = _transpose_window(x.shape[1:3], kernel.shape[:2], strides, dilation, padding, ops_pad)
     y = ConvGradInput(win, 1)(x, kernel)
     if nd == 1:
         y = reshape(y, (y.shape[0],) + y.shape[2:])
