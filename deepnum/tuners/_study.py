@@ -71,13 +71,19 @@ def make_storage(storage: Any, project_dir: str) -> Any:
     if not storage.startswith("sqlite"):
         return _retry(lambda: optuna.storages.RDBStorage(storage))
     # Several processes on one SQLite file wait for each other's writes instead of failing.
-    engine_kwargs = {"connect_args": {"timeout": 60}}
-    _enable_wal(storage)
-    rdb = _retry(lambda: optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs))
     import sqlalchemy
 
+    engine_kwargs = {"connect_args": {"timeout": 60}}
+    _enable_wal(storage)
+    # RDBStorage creates its engine and tables in its constructor: listen on the Engine class
+    # meanwhile so that the table creation already commits without a disk flush per table.
+    engine_class = sqlalchemy.engine.Engine
+    sqlalchemy.event.listen(engine_class, "connect", _fast_sqlite_commits)
+    try:
+        rdb = _retry(lambda: optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs))
+    finally:
+        sqlalchemy.event.remove(engine_class, "connect", _fast_sqlite_commits)
     sqlalchemy.event.listen(rdb.engine, "connect", _fast_sqlite_commits)
-    rdb.engine.dispose()  # reconnect so that every connection gets the setting
     return rdb
 
 

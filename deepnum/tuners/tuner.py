@@ -244,7 +244,8 @@ class Tuner(TunerResults):
                 set_random_seed(derive_seed(self.seed, trial.number, execution))
             model = self.hypermodel.build(hp)
             if execution == 0:
-                trial.set_user_attr("values", _json_values(hp.values))
+                written = _json_values(hp.values)
+                trial.set_user_attr("values", written)
                 self._space.merge(
                     [h for h in hp.space if not self._space._exists(h.name, h.conditions)]
                 )
@@ -261,6 +262,8 @@ class Tuner(TunerResults):
             except optuna.TrialPruned:
                 self._record(trial, tracker.best, tracker, model, start)
                 raise
+            if execution == 0 and _json_values(hp.values) != written:
+                trial.set_user_attr("values", _json_values(hp.values))  # some set in fit()
             score = self._score(result, tracker)
             scores.append(score)
             if best is None or self.objective.better_than(score, best[0]):
