@@ -39,8 +39,8 @@ class GradientReducer:
     Example:
         >>> import numpy as np
         >>> reducer = GradientReducer()
-        >>> [g.tolist() for g in reducer.reduce([np.ones(2, "float32"), None], weight=1.0)]
-        [[1.0, 1.0]]
+        >>> reducer.reduce([np.ones(2, "float32"), None], weight=0.5)  # one process
+        [array([0.5, 0.5], dtype=float32), None]
     """
 
     def __init__(self, compression: str | None = None, bucket_bytes: int = 4 << 20) -> None:

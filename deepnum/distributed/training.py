@@ -78,6 +78,7 @@ class DataParallel:
         Returns:
             ``(batches, val, callbacks, verbose)`` for this rank.
         """
+        _check_same_arrays(batches, val)
         self.optimizer = DistributedOptimizer(model.optimizer, self.compression, self.bucket_bytes)
         model._distributed_optimizer = self.optimizer
         if isinstance(batches, ArrayBatches):
@@ -142,13 +143,27 @@ def plan_for(distribution: Any) -> DataParallel | None:
     return distribution if isinstance(distribution, DataParallel) else DataParallel()
 
 
+def _check_same_arrays(batches: Any, val: Any) -> None:
+    """Arrays are sharded by fit, so every rank must pass all of them (the same number)."""
+    counts = runtime.allgather_object(
+        [b.n if isinstance(b, ArrayBatches) else None for b in (batches, val)]
+    )
+    if any(c != counts[0] for c in counts):
+        raise ValueError(
+            "fit under MPI shards the arrays itself, so every rank must pass the same full "
+            f"arrays; the ranks passed different numbers of samples (train, validation) per "
+            f"rank: {counts}. To train on shards you made yourself, pass each rank's shard as "
+            "a deepnum.data.Dataset (or generator) with the same number of batches per rank."
+        )
+
+
 def _agree_on_steps(batches: Any) -> None:
     """Datasets and generators: every rank must run the same number of steps."""
     counts = runtime.allgather_object(len(batches) or None)
     if any(c is None for c in counts):
         raise ValueError(
             "fit under MPI: the number of batches of a generator or Dataset must be known on "
-            "every rank so that all ranks run the same number of steps; pass steps_per_epoch "
-            f"(batches per rank and epoch per rank: {counts})."
+            "every rank, so that all ranks run the same number of steps; pass "
+            f"steps_per_epoch (batches per epoch, per rank: {counts})."
         )
     batches.steps = min(counts)

@@ -76,3 +76,15 @@ def test_script_runs_alone_without_mpiexec(tmp_path):
     assert results["size"] == 1 and results["shards"] == [list(range(10))]
     assert results["custom_loop_weights"] == [0.5, 1.5]
     assert not results["weights_differ_before"] and results["exact_max_error"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "module", ["runtime", "optimizer", "callbacks", "data", "kmeans", "training"]
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"deepnum.distributed.{module}")
+    failures, _ = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0

@@ -116,6 +116,7 @@ def test_failing_rank_aborts_the_job_and_backup_resumes(tmp_path, two_ranks):
 def test_writing_callbacks_stay_on_rank_zero(monkeypatch):
     monkeypatch.setattr(runtime._RT, "rank", 1)
     monkeypatch.setattr(runtime._RT, "size", 2)
+    monkeypatch.setattr(runtime, "allgather_object", lambda obj: [obj, obj])  # two equal ranks
     model = dn.Sequential([dn.Input((1,)), dn.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     batches = make_batches(np.zeros((10, 1)), np.zeros((10, 1)), None, 2, True)
@@ -133,6 +134,12 @@ def test_writing_callbacks_stay_on_rank_zero(monkeypatch):
     assert model._distributed_optimizer.optimizer is model.optimizer
     plan.finish(model)
     assert model._distributed_optimizer is None
+
+
+def test_datasets_of_own_shards_and_unequal_arrays(collectives):
+    assert collectives["dataset_epochs"] == 2
+    assert collectives["dataset_weights_identical"]
+    assert collectives["unequal_arrays_error"]
 
 
 # ---------------------------------------------------------------- one process, no mpiexec

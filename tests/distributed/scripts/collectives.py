@@ -86,6 +86,24 @@ def check_fp16_user_op(results: dict) -> None:
     dist_optimizer._FP16.update(saved)
 
 
+def check_fit_inputs(results: dict) -> None:
+    """Shards made by the user go through a Dataset; unequal arrays are refused on all ranks."""
+    dn.utils.set_random_seed(0)
+    model = dn.Sequential([dn.Input((2,)), dn.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.arange(40, dtype="float32").reshape(20, 2) / 40
+    x_local = distributed.shard(x)  # 7, 7, 6 samples: 2, 2 and 1 batches of 4
+    dataset = dn.data.Dataset.from_tensor_slices((x_local, x_local[:, :1])).batch(4)
+    history = model.fit(dataset, epochs=2, verbose=0)
+    results["dataset_epochs"] = len(history.history["loss"])
+    results["dataset_weights_identical"] = identical_on_all_ranks(model.get_weights())
+    try:
+        model.fit(x[: 10 + distributed.rank()], x[: 10 + distributed.rank(), :1], verbose=0)
+        results["unequal_arrays_error"] = distributed.size() == 1
+    except ValueError as e:
+        results["unequal_arrays_error"] = "same full arrays" in str(e)
+
+
 def main() -> None:
     out = sys.argv[1]
     distributed.init()
@@ -95,6 +113,7 @@ def main() -> None:
     }
     check_broadcast_callback(results)
     check_distributed_optimizer(results)
+    check_fit_inputs(results)
     check_reducer(results, None, "exact")
     check_reducer(results, "fp16", "fp16")
     if distributed.size() > 1:
