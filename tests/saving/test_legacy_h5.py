@@ -101,8 +101,9 @@ def test_keras2_file_loads(tmp_path):
     kernel, bias = keras2_file(tmp_path / "k2.h5")
     model = dn.models.load_model(tmp_path / "k2.h5")
     x = np.random.default_rng(1).standard_normal((4, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ kernel + bias, 0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), np.maximum(x @ kernel + bias, 0), rtol=1e-6
+    )
     assert model.compiled and type(model.optimizer).__name__ == "SGD"
 
 
