@@ -14,8 +14,8 @@ Example:
     >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
     >>> from deepnum.onnx import export
     >>> proto = export(model, path, opset=17)
-    >>> [i.name for i in proto.graph.input]
-    ['input_layer']
+    >>> len(proto.graph.input), proto.opset_import[0].version
+    (1, 17)
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def export(model: Any, filepath: Any, opset: int = 17) -> Any:
     Raises:
         UnsupportedLayerError: naming the first layer (or option) that cannot be exported.
     """
-    from deepnum.onnx.export import export as _export
+    from deepnum.onnx.exporter import export as _export
 
     return _export(model, filepath, opset=opset)
 

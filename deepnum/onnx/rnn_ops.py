@@ -149,7 +149,7 @@ def bidirectional(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, p: s
 
 def time_distributed(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, p: str) -> list[str]:
     """Fold time into the batch, apply the inner layer, unfold."""
-    from deepnum.onnx.export import convert_layer
+    from deepnum.onnx.exporter import convert_layer
 
     shape = shapes[0]
     if any(s is None for s in shape[1:]):

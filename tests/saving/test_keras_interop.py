@@ -66,6 +66,7 @@ OPTIMIZERS = {
     "adamax": lambda o: o.Adamax(0.01),
     "nadam": lambda o: o.Nadam(0.01),
     "lion": lambda o: o.Lion(0.01),
+    "schedule": lambda o: o.SGD(o.schedules.ExponentialDecay(0.1, 3, 0.5), clipnorm=1.0),
 }
 
 
