@@ -45,17 +45,27 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:
-        xs = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        xs = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                xs = tuple(x if isinstance(x, Tensor) else as_tensor(x) for x in inputs)
+                break
         ys = self.forward(*[x.data for x in xs])
-        single = not isinstance(ys, tuple)
-        if single:
-            ys = (ys,)
-        record = _state["enabled"] and any(x.requires_grad for x in xs)
-        if not record:
-            outs = [Tensor._make(y) for y in ys]
-            return outs[0] if single else tuple(outs)
+        if _state["enabled"]:
+            for x in xs:
+                if x.requires_grad:
+                    return self._record(xs, ys)
+        if type(ys) is tuple:
+            return tuple(Tensor._make(y) for y in ys)
+        return Tensor._make(ys)
+
+    def _record(self, xs: tuple[Tensor, ...], ys: Any) -> Any:
+        """Link the outputs to this Function so that backward can reach the inputs."""
         self.inputs = xs
         self.needs_input_grad = tuple(x.requires_grad for x in xs)
+        single = type(ys) is not tuple
+        if single:
+            ys = (ys,)
         outs = [Tensor._make(y, self, i) for i, y in enumerate(ys)]
         self._out_refs = [weakref.ref(o) for o in outs]
         self._out_meta = [(y.shape, y.dtype) for y in ys]
