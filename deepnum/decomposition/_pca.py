@@ -111,8 +111,8 @@ class PCA(BaseEstimator):
     def fit_transform(self, X: Any, y: Any = None) -> Any:
         """Fit on ``X`` and return its projection ``(n_samples, n_components_)``."""
         U, S, X = self._fit(X)
-        if U is None:
-            return self.transform(X)
+        if U is None:  # covariance_eigh computes no U: project the (validated) data
+            return self._project(X)
         k = self.n_components_
         U = U[:, :k]
         if self.whiten:
@@ -129,7 +129,9 @@ class PCA(BaseEstimator):
         Returns:
             ``(n_samples, n_components_)``.
         """
-        X = self._check_test_data(X)
+        return self._project(self._check_test_data(X))
+
+    def _project(self, X: Any) -> Any:
         xp = get_array_module(X)
         projected = X @ self.components_.T
         projected -= self.mean_ @ self.components_.T
