@@ -63,7 +63,9 @@ class PruningCallback(Callback):
             value = self.objective.worst
         # The step is the resource used so far: epochs trained (HyperbandPruner's rungs).
         self.trial.report(value, step=epoch + 1)
-        if self.trial.should_prune():
+        last_epoch = epoch + 1 >= int(self.params.get("epochs") or 0)
+        # After the last epoch there is nothing left to save: the trial completes.
+        if not last_epoch and self.trial.should_prune():
             raise self.pruned_error(f"Trial {self.trial.number} pruned at epoch {epoch}.")
 
 

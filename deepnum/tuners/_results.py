@@ -75,7 +75,8 @@ class TunerResults:
         budget = self._budget(round_)
         if budget == math.inf:
             return None
-        return max(0, int(budget) - len(counted_trials(self.study, round_)))
+        trials = self.study.get_trials(deepcopy=False)
+        return max(0, int(budget) - len(counted_trials(trials, round_)))
 
     @property
     def project_dir(self) -> str:

@@ -161,17 +161,18 @@ def round_of(trial: Any) -> int | None:
     return trial.user_attrs.get("round")
 
 
-def counted_trials(study: Any, round_: int, before: int | None = None) -> list:
-    """The trials that use up the budget of round ``round_`` (optionally only those numbered
-    below ``before``). A just-created RUNNING trial without its round yet counts too."""
-    trials = []
-    for t in study.get_trials(deepcopy=False, states=COUNTED):
-        if before is not None and t.number >= before:
+def counted_trials(trials: list, round_: int, before: int | None = None) -> list:
+    """Of ``trials`` (a study's FrozenTrials), those that use up the budget of round
+    ``round_`` (optionally only those numbered below ``before``). A just-created RUNNING
+    trial without its round yet counts too."""
+    counted = []
+    for t in trials:
+        if t.state not in COUNTED or (before is not None and t.number >= before):
             continue
         r = round_of(t)
         if r == round_ or (r is None and t.state == TrialState.RUNNING):
-            trials.append(t)
-    return trials
+            counted.append(t)
+    return counted
 
 
 def finished_trials(study: Any) -> list:

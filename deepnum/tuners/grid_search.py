@@ -126,23 +126,27 @@ class GridSearch(Tuner):
     def _budget(self, round_: int) -> float:
         return min(super()._budget(round_), len(self._grid(round_)))
 
-    def _taken(self, round_: int, before: int | None = None) -> set:
+    @staticmethod
+    def _taken(trials: list, round_: int, before: int | None = None) -> set:
+        """Grid indices of the round held by trials that are queued, running or done."""
         from deepnum.tuners._study import TrialState
 
         states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
         return {
             t.user_attrs.get("grid_index")
-            for t in self.study.get_trials(deepcopy=False, states=states)
-            if t.user_attrs.get("round") == round_ and (before is None or t.number < before)
+            for t in trials
+            if t.state in states
+            and t.user_attrs.get("round") == round_
+            and (before is None or t.number < before)
         }
 
-    def _before_ask(self, round_: int) -> bool:
+    def _before_ask(self, round_: int, trials: list) -> bool:
         from deepnum.tuners._study import TrialState
 
-        waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        waiting = [t for t in trials if t.state == TrialState.WAITING]
         if any(t.user_attrs.get("round") == round_ for t in waiting):
             return True  # ask() pops a combination enqueued earlier (e.g. by a killed run)
-        taken = self._taken(round_)
+        taken = self._taken(trials, round_)
         grid = self._grid(round_)
         index = next((i for i in range(len(grid)) if i not in taken), None)
         if index is None:
@@ -152,10 +156,10 @@ class GridSearch(Tuner):
         self.study.enqueue_trial(params, user_attrs={"grid_index": index, "round": round_})
         return True
 
-    def _is_surplus(self, trial: Any, round_: int, budget: float) -> bool:
+    def _is_surplus(self, trial: Any, round_: int, budget: float, trials: list) -> bool:
         index = trial.user_attrs.get("grid_index")
         return (
             index is None
-            or super()._is_surplus(trial, round_, budget)
-            or index in self._taken(round_, before=trial.number)
+            or super()._is_surplus(trial, round_, budget, trials)
+            or index in self._taken(trials, round_, before=trial.number)
         )

@@ -157,15 +157,16 @@ class Tuner(TunerResults):
             return self.max_trials if self.max_trials is not None else math.inf
         return int(self._rounds()[round_]["max_trials"])
 
-    def _before_ask(self, round_: int) -> bool:
-        """Prepare the next trial; False stops the search (e.g. an exhausted grid)."""
+    def _before_ask(self, round_: int, trials: list) -> bool:
+        """Prepare the next trial (``trials``: the study's trials now); False stops the search
+        (e.g. an exhausted grid)."""
         return True
 
-    def _is_surplus(self, trial: Any, round_: int, budget: float) -> bool:
+    def _is_surplus(self, trial: Any, round_: int, budget: float, trials: list) -> bool:
         """Whether a concurrent process filled the budget between the check and ``ask``."""
         from deepnum.tuners._study import counted_trials
 
-        return len(counted_trials(self.study, round_, before=trial.number)) >= budget
+        return len(counted_trials(trials, round_, before=trial.number)) >= budget
 
     # ------------------------------------------------------------------ the search
     def search(self, *fit_args: Any, **fit_kwargs: Any) -> None:
@@ -187,14 +188,17 @@ class Tuner(TunerResults):
         self._fail_orphaned_trials()
         surplus = 0
         with _quiet_optuna():
-            while len(_study.counted_trials(self.study, round_)) < budget and surplus < 100:
-                if not self._before_ask(round_):
+            while surplus < 100:
+                trials = self.study.get_trials(deepcopy=False)
+                if len(_study.counted_trials(trials, round_)) >= budget:
+                    break
+                if not self._before_ask(round_, trials):
                     break
                 trial = self.study.ask()
                 if "round" not in trial.user_attrs:
                     trial.set_user_attr("round", round_)
                 trial.set_user_attr("worker", _study.worker_id())
-                if self._is_surplus(trial, round_, budget):
+                if self._is_surplus(trial, round_, budget, self.study.get_trials(deepcopy=False)):
                     # Another process took this slot between the check and ask(): drop the
                     # trial and look again.
                     trial.set_user_attr("surplus", True)
