@@ -52,6 +52,7 @@ from deepnum import (  # noqa: E402 - these build on the names above
     saving,
 )
 from deepnum import distributed  # noqa: E402 - cheap: mpi4py is imported by init() only
+from deepnum import tuners  # noqa: E402 - cheap: Optuna is imported when a tuner is built
 from deepnum.layers import Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
 from deepnum.metrics import Metric  # noqa: E402
@@ -106,6 +107,7 @@ __all__ = [
     "ops",
     "set_grad_enabled",
     "tensor",
+    "tuners",
     "utils",
     "Variable",
     "value_and_grad",
