@@ -79,11 +79,16 @@ def save_model(
         _write_zip(filepath, members)
         return
     path = os.fspath(filepath)
-    zipped = not os.path.isdir(path) and path.endswith(".keras") if zipped is None else zipped
+    zipped = True if zipped is None else zipped
     if str(path).endswith((".h5", ".hdf5")) and not path.endswith(".weights.h5"):
         raise ValueError(
             f"save: deepnum writes Keras 3's `.keras` format; received filepath={path!r}. Use "
             "model.save('model.keras'), or model.save_weights('model.weights.h5')."
+        )
+    if not zipped and path.endswith(".keras"):
+        raise ValueError(
+            f"save: with zipped=False the path names a directory and must not end in `.keras`, "
+            f"received filepath={path!r}."
         )
     if zipped and not path.endswith(".keras"):
         raise ValueError(
@@ -256,6 +261,6 @@ def build_from_config(
         return serialization.deserialize_keras_object(
             config, custom_objects, safe_mode=safe_mode, compile=compile
         )
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         raise ValueError(f"{source}: cannot rebuild the model from {CONFIG}: {message}") from e

@@ -11,6 +11,9 @@ import pytest
 
 import deepnum as dn
 from deepnum import layers
+from tests.conftest import reference
+
+reference("h5py")  # the weights are HDF5: fails under CI, skips elsewhere without it
 
 
 class FullDisk:
