@@ -42,13 +42,16 @@ from deepnum.autodiff import (
 
 from deepnum import (  # noqa: E402 - these build on the names above
     callbacks,
+    cluster,
     data,
     datasets,
+    decomposition,
     layers,
     losses,
     metrics,
     models,
     optimizers,
+    plot,
     saving,
 )
 from deepnum import distributed  # noqa: E402 - cheap: mpi4py is imported by init() only
@@ -73,6 +76,9 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "cluster",
+    "decomposition",
+    "plot",
     "constraints",
     "data",
     "datasets",
