@@ -1,0 +1,20 @@
+"""The short example scripts run (in a temporary directory) and print what they promise."""
+
+import os
+import runpy
+import sys
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("gradient_descent.py", "autodiff  gradient at (3, 4): [6. 8.]"),
+    ("custom_training_loop.py", "epoch 10:"),
+])
+def test_example_runs(script, expected, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [script])
+    runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+    assert expected in capsys.readouterr().out
