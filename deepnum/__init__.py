@@ -51,6 +51,7 @@ from deepnum import (  # noqa: E402 - these build on the names above
     metrics,
     models,
     optimizers,
+    onnx,
     plot,
     saving,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "callbacks",
     "cluster",
     "decomposition",
+    "onnx",
     "plot",
     "constraints",
     "data",
