@@ -89,8 +89,7 @@ class LSTMScan(_FusedScan):
         return outs
 
     def fused_backward(self, gys, needs):
-        kernel, rk = self.inputs[3].data, self.inputs[4].data
-        return K.lstm_backward(self.scan, self.saved, *gys, rk, kernel, needs)
+        return K.lstm_backward(self.scan, self.saved, *gys, needs)
 
 
 class GRUScan(_FusedScan):
