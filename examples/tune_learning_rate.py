@@ -12,19 +12,30 @@ x, x_test = x.reshape(len(x), -1) / 16.0, x_test.reshape(len(x_test), -1) / 16.0
 
 
 def build_model(hp):
-    model = keras.Sequential([
-        keras.Input((64,)),
-        layers.Dense(hp.Int("units", 16, 128, step=16), activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((64,)),
+            layers.Dense(hp.Int("units", 16, 128, step=16), activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     learning_rate = hp.Float("learning_rate", 1e-4, 1.0, sampling="log")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
-tuner = tuners.RandomSearch(build_model, objective="val_accuracy", max_trials=10, seed=0,
-                            directory="tuner_runs", project_name="digits")
+tuner = tuners.RandomSearch(
+    build_model,
+    objective="val_accuracy",
+    max_trials=10,
+    seed=0,
+    directory="tuner_runs",
+    project_name="digits",
+)
 tuner.search_space_summary()
 tuner.search(x, y, epochs=5, batch_size=32, validation_split=0.2, verbose=0)
 tuner.refine(top_k=3, shrink=0.3, max_trials=5)  # zoom into the best region, search again

@@ -135,7 +135,8 @@ def test_search_space_summary_lists_both_conditional_branches(tmp_path, capsys):
     tuner = tuners.RandomSearch(Analytic(define), objective=SCORE, directory=tmp_path)
     text = tuner.search_space_summary()
     assert "Default search space size: 2" in text and "filters (Int)" in text
-    assert "'parent_values'" not in text and "cnn" in capsys.readouterr().out
+    assert "'conditions': [{'name': 'model', 'values': ['cnn']}]" in text
+    assert "filters (Int)" in capsys.readouterr().out
 
 
 def test_seed_fixes_the_sequence_and_a_new_seed_changes_it(tmp_path):

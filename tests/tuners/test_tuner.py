@@ -238,6 +238,17 @@ def test_given_hyperparameters_override_and_fix(tmp_path):
     strict.search(x, y, **{**FIT, "epochs": 1})
     assert {t.hyperparameters.get("units") for t in strict.get_trials()} == {2}  # the default
 
+    closed = tuners.RandomSearch(
+        build_mlp,
+        max_trials=2,
+        hyperparameters=only,
+        allow_new_entries=False,
+        directory=tmp_path,
+        project_name="c",
+    )
+    with pytest.raises(ValueError, match="defines 'units'.*allow_new_entries=False"):
+        closed.search(x, y, **{**FIT, "epochs": 1})
+
 
 def test_a_hypermodel_fit_can_tune_the_batch_size(tmp_path):
     class Tunable(tuners.HyperModel):
