@@ -9,6 +9,16 @@ from collections.abc import Iterator
 from typing import IO
 
 
+def _file_mode(path: str) -> int:
+    """The existing file's permissions, else 0666 minus the process umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = "wb") -> Iterator[IO]:
     """Write ``path`` so that readers see either the old file or the complete new one.
@@ -33,6 +43,7 @@ def atomic_write(path: str, mode: str = "wb") -> Iterator[IO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(path))  # mkstemp creates 0600; keep the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
