@@ -251,3 +251,67 @@ def test_keras_operations_in_functional_graphs(tmp_path):
     assert_same_predictions(k_model, d_model, x)
     d_model.save(tmp_path / "d.keras")
     assert_same_predictions(keras.saving.load_model(tmp_path / "d.keras"), d_model, x)
+
+
+LOSSES = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+          "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",
+          "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+          "categorical_focal_crossentropy", "kl_divergence", "poisson", "hinge", "squared_hinge",
+          "categorical_hinge"]  # fmt: skip
+LOSS_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+                "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh",
+                "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+                "CategoricalFocalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
+                "CategoricalHinge"]  # fmt: skip
+METRICS = ["accuracy", "binary_accuracy", "categorical_accuracy", "top_k_categorical_accuracy",
+           "mse", "mae", "mape", "msle", "log_cosh_error", "kl_divergence", "poisson",
+           "cosine_similarity", "binary_crossentropy", "categorical_crossentropy", "hinge",
+           "squared_hinge", "categorical_hinge"]  # fmt: skip
+METRIC_CLASSES = ["AUC", "Precision", "Recall", "RootMeanSquaredError", "TruePositives",
+                  "FalseNegatives", "FalsePositives", "F1Score", "TrueNegatives", "Mean",
+                  "LogCoshError", "CategoricalCrossentropy", "Hinge"]  # fmt: skip
+
+
+def every_loss_model(k):
+    inputs = k.Input((4,))
+    h = k.layers.Dense(6, activation="tanh")(inputs)
+    outs = [k.layers.Dense(6, activation="softmax", name=f"out{i}")(h) for i in range(16)]
+    return k.Model(inputs, outs, name="every_loss")
+
+
+def every_loss_compile(k):
+    metric_objects = {
+        "AUC": lambda: k.metrics.AUC(num_thresholds=20),
+        "F1Score": lambda: k.metrics.F1Score(average="macro"),
+        "Mean": None,
+    }
+    losses, metrics = {}, {}
+    for i in range(16):
+        name = f"out{i}"
+        losses[name] = LOSSES[i] if i % 2 == 0 else getattr(k.losses, LOSS_CLASSES[i])()
+        specs = [METRICS[i]]
+        cls = METRIC_CLASSES[i % len(METRIC_CLASSES)]
+        if metric_objects.get(cls, 0) is not None:
+            make = metric_objects.get(cls) or getattr(k.metrics, cls)
+            specs.append(make())
+        metrics[name] = specs
+    return {"optimizer": "sgd", "loss": losses, "metrics": metrics}
+
+
+@pytest.mark.parametrize("direction", ["keras_to_deepnum", "deepnum_to_keras"])
+def test_every_shared_loss_and_metric_moves(tmp_path, direction):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((12, 4)).astype("float32")
+    y = [np.eye(6, dtype="float32")[rng.integers(0, 6, 12)] for _ in range(16)]
+    first, second = (keras, dn) if direction == "keras_to_deepnum" else (dn, keras)
+    model = every_loss_model(first)
+    model.compile(**every_loss_compile(first))
+    model.save(tmp_path / "m.keras")
+    other = second.saving.load_model(tmp_path / "m.keras")
+    got = other.evaluate(x, y, verbose=0, return_dict=True)
+    want = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert got["loss"] == pytest.approx(want["loss"], rel=1e-5)
+    shared = set(got) & set(want)
+    assert len(shared) >= 40, sorted(set(got) ^ set(want))
+    for key in shared:
+        assert got[key] == pytest.approx(want[key], rel=1e-4, abs=1e-6), key

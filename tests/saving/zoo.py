@@ -115,6 +115,12 @@ def nested(k: Any) -> Any:
     return k.Model(inputs, inner(h), name="nested")
 
 
+def volumetric(k: Any) -> Any:
+    inputs = k.Input((4, 4, 4, 2))
+    h = k.layers.SpatialDropout3D(0.3)(inputs)
+    return k.Model(inputs, k.layers.Dense(2)(k.layers.Flatten()(h)), name="volumetric")
+
+
 def sequential(k: Any) -> Any:
     return k.Sequential(
         [
@@ -129,7 +135,17 @@ def sequential(k: Any) -> Any:
 
 ZOO = {
     f.__name__: f
-    for f in (dense_stack, merges, conv2d, conv1d, recurrent, masked, nested, sequential)
+    for f in (
+        dense_stack,
+        merges,
+        conv2d,
+        conv1d,
+        recurrent,
+        masked,
+        nested,
+        volumetric,
+        sequential,
+    )
 }
 
 
@@ -143,6 +159,7 @@ def inputs_for(name: str, seed: int = 0) -> Any:
         "nested": (4,),
         "sequential": (5,),
         "masked": (6, 3),
+        "volumetric": (4, 4, 4, 2),
     }
     if name == "merges":
         return [rng.standard_normal((3, 5)).astype("float32") for _ in range(2)]
