@@ -11,6 +11,7 @@ the class.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from typing import Any
 
@@ -145,6 +146,8 @@ def load_model(
     from deepnum.saving.keras_format import build_from_config
     from deepnum.saving.weights_h5 import open_h5
 
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_model: no such file: {path!r}.")
     with open_h5(path, path) as f:
         text = _attr_text(f, "model_config")
         if text is None:
