@@ -20,8 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepnum bench", description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--only", default="mlp,cnn,lstm,overhead,predict,scaling,memory",
-                        help="comma-separated workloads (also: fit, unsupervised)")
+    parser.add_argument(
+        "--only",
+        default="mlp,cnn,lstm,overhead,predict,scaling,memory",
+        help="comma-separated workloads (also: fit, unsupervised)",
+    )
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter LSTM")
     args = parser.parse_args(argv)

@@ -32,8 +32,10 @@ class Pair:
         scale, unit = (1e6, " µs") if statistics.median(self.ref) < 1e-3 else (1e3, "")
 
         def ms(values: list[float]) -> str:
-            return (f"{scale * statistics.median(values):.2f}{unit} "
-                    f"({scale * min(values):.2f}–{scale * max(values):.2f})")
+            return (
+                f"{scale * statistics.median(values):.2f}{unit} "
+                f"({scale * min(values):.2f}–{scale * max(values):.2f})"
+            )
 
         def rate(values: list[float]) -> str:
             if not self.samples_per_step:
@@ -45,17 +47,42 @@ class Pair:
                 return "–"
             return f"{self.flops_per_step / statistics.median(values) / 1e9:.1f}"
 
-        return [self.name, ms(self.ours), ms(self.ref), f"{self.ratio:.2f}",
-                rate(self.ours), rate(self.ref), gflops(self.ours), gflops(self.ref)]
+        return [
+            self.name,
+            ms(self.ours),
+            ms(self.ref),
+            f"{self.ratio:.2f}",
+            rate(self.ours),
+            rate(self.ref),
+            gflops(self.ours),
+            gflops(self.ref),
+        ]
 
 
-HEADER = ["workload", "deepnum ms/step median (min–max)", "reference ms/step", "ratio",
-          "deepnum samples/s", "reference samples/s", "deepnum GFLOP/s", "reference GFLOP/s"]
+HEADER = [
+    "workload",
+    "deepnum ms/step median (min–max)",
+    "reference ms/step",
+    "ratio",
+    "deepnum samples/s",
+    "reference samples/s",
+    "deepnum GFLOP/s",
+    "reference GFLOP/s",
+]
 
 
-def interleave(name: str, ours: Callable[[], object], ref: Callable[[], object], *,
-               warmup: int = 3, repeats: int = 15, inner: int = 1, samples_per_step: int = 0,
-               flops_per_step: float = 0.0, ref_name: str = "PyTorch") -> Pair:
+def interleave(
+    name: str,
+    ours: Callable[[], object],
+    ref: Callable[[], object],
+    *,
+    warmup: int = 3,
+    repeats: int = 15,
+    inner: int = 1,
+    samples_per_step: int = 0,
+    flops_per_step: float = 0.0,
+    ref_name: str = "PyTorch",
+) -> Pair:
     """Time ``ours`` and ``ref`` alternately; ``inner`` calls per measurement (for tiny ops)."""
     for _ in range(warmup):
         ours()

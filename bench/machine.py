@@ -26,8 +26,14 @@ def blas_description() -> str:
     except ImportError:
         return "unknown (install threadpoolctl)"
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    return "; ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
-                     f"{p.get('num_threads')} threads)" for p in pools) or "none found"
+    return (
+        "; ".join(
+            f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
+            f"{p.get('num_threads')} threads)"
+            for p in pools
+        )
+        or "none found"
+    )
 
 
 def set_threads(n: int) -> None:

@@ -44,9 +44,11 @@ def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pai
     ref = workloads.torch_step(net, loss_fn, opt, xt, yt)
     ours = lambda: model.train_on_batch(x, y)  # noqa: E731
     label = f"{name.upper()} train step, batch {batch}"
-    pairs = [interleave(label, ours, ref, repeats=repeats, samples_per_step=batch,
-                        flops_per_step=flops)]
+    pairs = [
+        interleave(label, ours, ref, repeats=repeats, samples_per_step=batch, flops_per_step=flops)
+    ]
     if name == "lstm":
+
         def ref_ftz():
             torch.set_flush_denormal(True)
             try:
@@ -54,9 +56,17 @@ def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pai
             finally:  # the flag is per thread: it must not leak into deepnum's steps
                 torch.set_flush_denormal(False)
 
-        pairs.append(interleave(label + " (PyTorch with flush_denormal)", ours, ref_ftz,
-                                repeats=repeats, samples_per_step=batch, flops_per_step=flops,
-                                ref_name="PyTorch+FTZ"))
+        pairs.append(
+            interleave(
+                label + " (PyTorch with flush_denormal)",
+                ours,
+                ref_ftz,
+                repeats=repeats,
+                samples_per_step=batch,
+                flops_per_step=flops,
+                ref_name="PyTorch+FTZ",
+            )
+        )
     return pairs
 
 
@@ -66,8 +76,13 @@ def overhead_pairs(repeats: int) -> list[Pair]:
     torch = _torch()
     a, b = dn.tensor(np.ones(10, np.float32)), dn.tensor(np.ones(10, np.float32))
     ta, tb = torch.ones(10), torch.ones(10)
-    op = interleave("one op on 10 elements (add)", lambda: dn.ops.add(a, b),
-                    lambda: torch.add(ta, tb), repeats=repeats, inner=2000)
+    op = interleave(
+        "one op on 10 elements (add)",
+        lambda: dn.ops.add(a, b),
+        lambda: torch.add(ta, tb),
+        repeats=repeats,
+        inner=2000,
+    )
     x = dn.tensor(np.ones(10, np.float32), requires_grad=True)
     w, c = dn.tensor(np.ones(10, np.float32)), dn.tensor(np.ones(10, np.float32))
     tx = torch.ones(10, requires_grad=True)
@@ -79,8 +94,7 @@ def overhead_pairs(repeats: int) -> list[Pair]:
     def ref():
         (tx * tw + tc).sum().backward()
 
-    graph = interleave("forward + backward of a 3-op graph", ours, ref, repeats=repeats,
-                       inner=500)
+    graph = interleave("forward + backward of a 3-op graph", ours, ref, repeats=repeats, inner=500)
     return [op, graph]
 
 
@@ -93,12 +107,16 @@ def predict_pair(repeats: int) -> Pair:
 
     def ref():
         with torch.no_grad():
-            return [net(xt[i:i + 256]) for i in range(0, 1024, 256)]
+            return [net(xt[i : i + 256]) for i in range(0, 1024, 256)]
 
-    return interleave("CNN predict, 1024 samples (batch 256)",
-                      lambda: model.predict(x, batch_size=256, verbose=0), ref,
-                      repeats=max(3, repeats // 3), samples_per_step=1024,
-                      flops_per_step=workloads.cnn_flops(1024) / 3)
+    return interleave(
+        "CNN predict, 1024 samples (batch 256)",
+        lambda: model.predict(x, batch_size=256, verbose=0),
+        ref,
+        repeats=max(3, repeats // 3),
+        samples_per_step=1024,
+        flops_per_step=workloads.cnn_flops(1024) / 3,
+    )
 
 
 def fit_pair(repeats: int) -> Pair:
@@ -113,18 +131,22 @@ def fit_pair(repeats: int) -> Pair:
     def ref():
         order = torch.randperm(60000)
         for i in range(0, 60000, 64):
-            idx = order[i:i + 64]
+            idx = order[i : i + 64]
             workloads.torch_step(net, loss_fn, opt, xt[idx], yt[idx])()
 
-    return interleave("CNN fit, one epoch of 60,000 samples (batch 64)",
-                      lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), ref,
-                      warmup=0, repeats=2, samples_per_step=60000,
-                      flops_per_step=workloads.cnn_flops(60000))
+    return interleave(
+        "CNN fit, one epoch of 60,000 samples (batch 64)",
+        lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0),
+        ref,
+        warmup=0,
+        repeats=2,
+        samples_per_step=60000,
+        flops_per_step=workloads.cnn_flops(60000),
+    )
 
 
 def scaling(repeats: int) -> tuple[list[Pair], str | None]:
-    pairs = [training_pairs("cnn", repeats, b, quick=True)[0] for b in (16, 32, 64, 128, 256,
-                                                                          512)]
+    pairs = [training_pairs("cnn", repeats, b, quick=True)[0] for b in (16, 32, 64, 128, 256, 512)]
     path = os.path.join(os.path.dirname(__file__), "..", "docs", "cnn_batch_scaling.png")
     try:
         import matplotlib
@@ -135,10 +157,8 @@ def scaling(repeats: int) -> tuple[list[Pair], str | None]:
         return pairs, None
     batches = [p.samples_per_step for p in pairs]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(batches, [p.samples_per_step / np.median(p.ours) for p in pairs], "o-",
-            label="deepnum")
-    ax.plot(batches, [p.samples_per_step / np.median(p.ref) for p in pairs], "s--",
-            label="PyTorch")
+    ax.plot(batches, [p.samples_per_step / np.median(p.ours) for p in pairs], "o-", label="deepnum")
+    ax.plot(batches, [p.samples_per_step / np.median(p.ref) for p in pairs], "s--", label="PyTorch")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("batch size")
     ax.set_ylabel("training samples / s")
@@ -153,9 +173,13 @@ def scaling(repeats: int) -> tuple[list[Pair], str | None]:
 def memory(threads: int) -> list[list[str]]:
     rows = []
     for side in ("deepnum", "torch"):
-        out = subprocess.run([sys.executable, "-m", "bench.memory", side, "20", str(threads)],
-                             capture_output=True, text=True, check=True,
-                             cwd=os.path.join(os.path.dirname(__file__), ".."))
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.memory", side, "20", str(threads)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.join(os.path.dirname(__file__), ".."),
+        )
         base, peak = (float(v) for v in out.stdout.split())
         rows.append([side, f"{base:.0f}", f"{peak:.0f}", f"{peak - base:.0f}"])
     return rows
@@ -186,33 +210,70 @@ def run(only: list[str], repeats: int, quick: bool, threads: int) -> dict[str, A
 
 def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
     info = machine.describe()
-    lines = ["# Performance", "",
-             "Generated by `python -m bench --write` (also `deepnum bench`). deepnum is timed "
-             "through its public API (`train_on_batch`, `fit`, `predict`), PyTorch through an "
-             "idiomatic eager loop (zero_grad, forward, loss, backward, step); runs are "
-             "interleaved A B A B after a warm-up, and **ratio** is the median of the per-pair "
-             "ratios deepnum / PyTorch (below 1: deepnum is faster).", "",
-             "## Machine", ""]
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `python -m bench --write` (also `deepnum bench`). deepnum is timed "
+        "through its public API (`train_on_batch`, `fit`, `predict`), PyTorch through an "
+        "idiomatic eager loop (zero_grad, forward, loss, backward, step); runs are "
+        "interleaved A B A B after a warm-up, and **ratio** is the median of the per-pair "
+        "ratios deepnum / PyTorch (below 1: deepnum is faster).",
+        "",
+        "## Machine",
+        "",
+    ]
     lines += [f"- {k}: {v}" for k, v in info.items()]
-    lines += [f"- threads per framework: {threads}",
-              f"- measured float32 GEMM (the physical limit): {sections['sgemm']:.0f} GFLOP/s",
-              f"- benchmark wall time: {seconds:.0f} s", ""]
+    lines += [
+        f"- threads per framework: {threads}",
+        f"- measured float32 GEMM (the physical limit): {sections['sgemm']:.0f} GFLOP/s",
+        f"- benchmark wall time: {seconds:.0f} s",
+        "",
+    ]
     if sections["pairs"]:
-        lines += ["## Workloads", "", markdown_table(HEADER, [p.row() for p in sections["pairs"]]),
-                  ""]
+        lines += [
+            "## Workloads",
+            "",
+            markdown_table(HEADER, [p.row() for p in sections["pairs"]]),
+            "",
+        ]
     if sections.get("scaling"):
-        lines += ["## CNN batch-size scaling", "",
-                  markdown_table(HEADER, [p.row() for p in sections["scaling"]]), ""]
+        lines += [
+            "## CNN batch-size scaling",
+            "",
+            markdown_table(HEADER, [p.row() for p in sections["scaling"]]),
+            "",
+        ]
         if sections.get("scaling_plot"):
             lines += [f"![CNN throughput against batch size]({sections['scaling_plot']})", ""]
     if sections.get("memory"):
-        lines += ["## Peak memory while training the CNN (batch 64, 20 steps)", "",
-                  markdown_table(["framework", "RSS after set-up (MB)", "peak RSS (MB)",
-                                  "growth while training (MB)"], sections["memory"]), ""]
+        lines += [
+            "## Peak memory while training the CNN (batch 64, 20 steps)",
+            "",
+            markdown_table(
+                [
+                    "framework",
+                    "RSS after set-up (MB)",
+                    "peak RSS (MB)",
+                    "growth while training (MB)",
+                ],
+                sections["memory"],
+            ),
+            "",
+        ]
     if sections.get("unsupervised"):
-        rows = [[r["case"], f"{r['deepnum_s'] * 1e3:.0f}", f"{r['sklearn_s'] * 1e3:.0f}",
-                 f"{r['ratio']:.2f}"] for r in sections["unsupervised"]]
-        lines += ["## Unsupervised learning against scikit-learn", "",
-                  markdown_table(["workload", "deepnum ms", "scikit-learn ms", "ratio"], rows),
-                  ""]
+        rows = [
+            [
+                r["case"],
+                f"{r['deepnum_s'] * 1e3:.0f}",
+                f"{r['sklearn_s'] * 1e3:.0f}",
+                f"{r['ratio']:.2f}",
+            ]
+            for r in sections["unsupervised"]
+        ]
+        lines += [
+            "## Unsupervised learning against scikit-learn",
+            "",
+            markdown_table(["workload", "deepnum ms", "scikit-learn ms", "ratio"], rows),
+            "",
+        ]
     return "\n".join(lines) + "\n"

@@ -25,10 +25,15 @@ def deepnum_mlp():
     import deepnum as dn
     from deepnum import layers
 
-    model = dn.Sequential([dn.Input((784,)), layers.Dense(512, activation="relu"),
-                           layers.Dense(256, activation="relu"), layers.Dense(10)])
-    model.compile(optimizer="adam",
-                  loss=dn.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = dn.Sequential(
+        [
+            dn.Input((784,)),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(256, activation="relu"),
+            layers.Dense(10),
+        ]
+    )
+    model.compile(optimizer="adam", loss=dn.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 
@@ -36,18 +41,19 @@ def deepnum_cnn():
     import deepnum as dn
     from deepnum import layers
 
-    model = dn.Sequential([
-        dn.Input((28, 28, 1)),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10),
-    ])
-    model.compile(optimizer="adam",
-                  loss=dn.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = dn.Sequential(
+        [
+            dn.Input((28, 28, 1)),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10),
+        ]
+    )
+    model.compile(optimizer="adam", loss=dn.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 
@@ -55,8 +61,14 @@ def deepnum_lstm(steps: int = 200):
     import deepnum as dn
     from deepnum import layers
 
-    model = dn.Sequential([dn.Input((steps,), dtype="int64"), layers.Embedding(10000, 64),
-                           layers.LSTM(64), layers.Dense(1, activation="sigmoid")])
+    model = dn.Sequential(
+        [
+            dn.Input((steps,), dtype="int64"),
+            layers.Embedding(10000, 64),
+            layers.LSTM(64),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer="adam", loss="binary_crossentropy")
     return model
 
@@ -66,9 +78,13 @@ def torch_mlp(model: Any):
     import torch
 
     w = model.get_weights()
-    net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
-                              torch.nn.Linear(512, 256), torch.nn.ReLU(),
-                              torch.nn.Linear(256, 10))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, 512),
+        torch.nn.ReLU(),
+        torch.nn.Linear(512, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 10),
+    )
     _load_linear(net[0], w[0], w[1])
     _load_linear(net[2], w[2], w[3])
     _load_linear(net[4], w[4], w[5])
@@ -80,9 +96,17 @@ def torch_cnn(model: Any):
 
     w = model.get_weights()
     net = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        torch.nn.Conv2d(1, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(3136, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
     with torch.no_grad():
         for conv, k, b in ((net[0], w[0], w[1]), (net[3], w[2], w[3])):
             conv.weight.copy_(torch.from_numpy(k.transpose(3, 2, 0, 1).copy()))

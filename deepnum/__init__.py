@@ -4,14 +4,29 @@ Tensors and automatic differentiation to any order on NumPy (CPU) and CuPy (GPU)
 Keras 3 API on top: ``import deepnum as keras``.
 """
 
-from deepnum import (
+from deepnum import (  # noqa: E402 - these build on the names above
     activations,
     backend,
+    callbacks,
+    cluster,
     config,
     constraints,
+    data,
+    datasets,
+    decomposition,
+    distributed,  # noqa: E402 - cheap: mpi4py is imported by init() only
     initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    onnx,
     ops,
+    optimizers,
+    plot,
     regularizers,
+    saving,
+    tuners,  # noqa: E402 - cheap: Optuna is imported when a tuner is built
     utils,
 )
 from deepnum.autodiff import (
@@ -19,6 +34,7 @@ from deepnum.autodiff import (
     GradientCheckError,
     GradientTape,
     Tensor,
+    Variable,
     check_grad,
     enable_grad,
     grad,
@@ -35,28 +51,9 @@ from deepnum.autodiff import (
     numerical_jacobian,
     set_grad_enabled,
     tensor,
-    Variable,
     value_and_grad,
     vjp,
 )
-
-from deepnum import (  # noqa: E402 - these build on the names above
-    callbacks,
-    cluster,
-    data,
-    datasets,
-    decomposition,
-    layers,
-    losses,
-    metrics,
-    models,
-    optimizers,
-    onnx,
-    plot,
-    saving,
-)
-from deepnum import distributed  # noqa: E402 - cheap: mpi4py is imported by init() only
-from deepnum import tuners  # noqa: E402 - cheap: Optuna is imported when a tuner is built
 from deepnum.layers import Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
 from deepnum.metrics import Metric  # noqa: E402

@@ -12,11 +12,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepnum", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="train a small CNN on real handwritten digits")
-    demo.add_argument("--dataset", choices=["auto", "mnist", "fashion_mnist", "digits"],
-                      default="auto", help="data set (auto: MNIST files if present, else digits)")
+    demo.add_argument(
+        "--dataset",
+        choices=["auto", "mnist", "fashion_mnist", "digits"],
+        default="auto",
+        help="data set (auto: MNIST files if present, else digits)",
+    )
     demo.add_argument("--epochs", type=int, default=None, help="training epochs")
-    demo.add_argument("--samples", type=int, default=12000,
-                      help="training samples used from MNIST-sized sets")
+    demo.add_argument(
+        "--samples", type=int, default=12000, help="training samples used from MNIST-sized sets"
+    )
     demo.add_argument("--out", default=".", help="directory for history.png and confusion.png")
     sub.add_parser("info", help="print version, backend, BLAS, threads and GPUs")
     bench = sub.add_parser("bench", help="run the benchmark suite against PyTorch")
@@ -65,8 +70,10 @@ def info() -> str:
         from threadpoolctl import threadpool_info
 
         for pool in threadpool_info():
-            lines.append(f"BLAS: {pool.get('internal_api')} {pool.get('version')} "
-                         f"({pool.get('architecture')}), threads: {pool.get('num_threads')}")
+            lines.append(
+                f"BLAS: {pool.get('internal_api')} {pool.get('version')} "
+                f"({pool.get('architecture')}), threads: {pool.get('num_threads')}"
+            )
     except ImportError:
         lines.append("BLAS: install threadpoolctl to see which BLAS NumPy uses")
     if cupy_available():

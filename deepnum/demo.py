@@ -20,7 +20,8 @@ def _load(dataset: str, samples: int) -> tuple:
     for name in order:
         try:
             (x, y), (xt, yt) = getattr(datasets, name).load_data(
-                **({"download": False} if name != "digits" else {}))
+                **({"download": False} if name != "digits" else {})
+            )
         except (OSError, ValueError, ImportError) as e:
             if dataset != "auto":
                 raise
@@ -40,21 +41,25 @@ def build_cnn(input_shape: tuple, classes: int):
     from deepnum import layers
 
     small = input_shape[0] < 16
-    return dn.Sequential([
-        dn.Input(shape=input_shape),
-        layers.Conv2D(16 if small else 32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(32 if small else 64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(64 if small else 128, activation="relu"),
-        layers.Dropout(0.25),
-        layers.Dense(classes, activation="softmax"),
-    ], name="cnn")
+    return dn.Sequential(
+        [
+            dn.Input(shape=input_shape),
+            layers.Conv2D(16 if small else 32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(32 if small else 64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(64 if small else 128, activation="relu"),
+            layers.Dropout(0.25),
+            layers.Dense(classes, activation="softmax"),
+        ],
+        name="cnn",
+    )
 
 
-def run_demo(dataset: str = "auto", epochs: int | None = None, samples: int = 12000,
-             out: str = ".") -> int:
+def run_demo(
+    dataset: str = "auto", epochs: int | None = None, samples: int = 12000, out: str = "."
+) -> int:
     import deepnum as dn
 
     dn.utils.set_random_seed(0)
@@ -63,12 +68,12 @@ def run_demo(dataset: str = "auto", epochs: int | None = None, samples: int = 12
     print(f"Data: {name}: {len(x)} training and {len(xt)} test images of {x.shape[1:]}")
     model = build_cnn(x.shape[1:], classes)
     model.summary()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     epochs = epochs or (15 if name == "digits" else 2)
     start = time.perf_counter()
-    history = model.fit(x, y, batch_size=64 if name != "digits" else 32, epochs=epochs,
-                        validation_split=0.1)
+    history = model.fit(
+        x, y, batch_size=64 if name != "digits" else 32, epochs=epochs, validation_split=0.1
+    )
     print(f"Training took {time.perf_counter() - start:.1f} s")
     loss, acc = model.evaluate(xt, yt, verbose=0)
     print(f"Test accuracy: {acc:.4f} (test loss {loss:.4f})")

@@ -26,14 +26,18 @@ autoencoder.compile(optimizer="adam", loss="mse")
 autoencoder.fit(x, x, batch_size=32, epochs=60, verbose=0)
 ae_error = autoencoder.evaluate(x_test, x_test, verbose=0)
 
-print(f"reconstruction MSE with a {CODE}-number code: PCA {pca_error:.4f}, "
-      f"autoencoder {ae_error:.4f}")
+print(
+    f"reconstruction MSE with a {CODE}-number code: PCA {pca_error:.4f}, autoencoder {ae_error:.4f}"
+)
 encoder = keras.Model(inputs, code)
 try:
-    keras.plot.scatter_2d(pca.transform(x_test), y_test, to_file="codes_pca.png",
-                          title="PCA code")
-    keras.plot.scatter_2d(encoder.predict(x_test, verbose=0), y_test,
-                          to_file="codes_autoencoder.png", title="autoencoder code")
+    keras.plot.scatter_2d(pca.transform(x_test), y_test, to_file="codes_pca.png", title="PCA code")
+    keras.plot.scatter_2d(
+        encoder.predict(x_test, verbose=0),
+        y_test,
+        to_file="codes_autoencoder.png",
+        title="autoencoder code",
+    )
     print("wrote codes_pca.png and codes_autoencoder.png")
 except ImportError as e:
     print(e)

@@ -9,8 +9,9 @@ from deepnum import layers
 x, x_test = x.reshape(len(x), -1) / 16.0, x_test.reshape(len(x_test), -1) / 16.0
 
 keras.utils.set_random_seed(0)
-model = keras.Sequential([keras.Input((64,)), layers.Dense(64, activation="relu"),
-                          layers.Dense(10)])
+model = keras.Sequential(
+    [keras.Input((64,)), layers.Dense(64, activation="relu"), layers.Dense(10)]
+)
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 optimizer = keras.optimizers.Adam(learning_rate=1e-3)
 accuracy = keras.metrics.SparseCategoricalAccuracy()
@@ -18,7 +19,7 @@ accuracy = keras.metrics.SparseCategoricalAccuracy()
 for epoch in range(10):
     order = np.random.permutation(len(x))
     for start in range(0, len(x), 32):
-        batch = order[start:start + 32]
+        batch = order[start : start + 32]
         with keras.GradientTape() as tape:
             logits = model(x[batch], training=True)
             loss = loss_fn(y[batch], logits)
@@ -26,4 +27,5 @@ for epoch in range(10):
         optimizer.apply_gradients(zip(grads, model.trainable_weights))
     accuracy.reset_state()
     accuracy.update_state(y_test, model.predict(x_test, verbose=0))
-    print(f"epoch {epoch + 1}: loss {float(loss):.4f}, test accuracy {float(accuracy.result()):.4f}")
+    acc = float(accuracy.result())
+    print(f"epoch {epoch + 1}: loss {float(loss):.4f}, test accuracy {acc:.4f}")

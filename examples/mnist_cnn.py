@@ -11,16 +11,18 @@ except OSError as e:
 scale = 255.0 if x.max() > 16 else 16.0
 x, x_test = (x / scale)[..., None], (x_test / scale)[..., None]
 
-model = keras.Sequential([
-    keras.Input(x.shape[1:]),
-    layers.Conv2D(32, 3, padding="same", activation="relu"),   # feature extractor
-    layers.MaxPooling2D(2),
-    layers.Conv2D(64, 3, padding="same", activation="relu"),
-    layers.MaxPooling2D(2),
-    layers.Flatten(),                                         # classifier
-    layers.Dense(128, activation="relu"),
-    layers.Dense(10, activation="softmax"),
-])
+model = keras.Sequential(
+    [
+        keras.Input(x.shape[1:]),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),  # feature extractor
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),  # classifier
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
 model.summary()
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, batch_size=64, epochs=3, validation_split=0.1)

@@ -11,13 +11,15 @@ except OSError as e:
 scale = 255.0 if x.max() > 16 else 16.0
 x, x_test = x.reshape(len(x), -1) / scale, x_test.reshape(len(x_test), -1) / scale
 
-model = keras.Sequential([
-    keras.Input((x.shape[1],)),
-    layers.Dense(256, activation="relu"),
-    layers.Dropout(0.2),
-    layers.Dense(128, activation="relu"),
-    layers.Dense(10, activation="softmax"),
-])
+model = keras.Sequential(
+    [
+        keras.Input((x.shape[1],)),
+        layers.Dense(256, activation="relu"),
+        layers.Dropout(0.2),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
 model.summary()
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, batch_size=128, epochs=5, validation_split=0.1)

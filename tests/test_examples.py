@@ -9,10 +9,13 @@ import pytest
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
 
-@pytest.mark.parametrize("script,expected", [
-    ("gradient_descent.py", "autodiff  gradient at (3, 4): [6. 8.]"),
-    ("custom_training_loop.py", "epoch 10:"),
-])
+@pytest.mark.parametrize(
+    "script,expected",
+    [
+        ("gradient_descent.py", "autodiff  gradient at (3, 4): [6. 8.]"),
+        ("custom_training_loop.py", "epoch 10:"),
+    ],
+)
 def test_example_runs(script, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", [script])

@@ -10,9 +10,29 @@ from deepnum import ops
 from deepnum.autodiff.tensor import Tensor, as_tensor
 
 __all__ = [
-    "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu",
-    "linear", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid", "silu",
-    "softmax", "softplus", "softsign", "step", "swish", "tanh",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "step",
+    "swish",
+    "tanh",
 ]
 
 
@@ -38,8 +58,9 @@ def tanh(x: Any) -> Tensor:
     return ops.tanh(x)
 
 
-def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
-         threshold: float = 0.0) -> Tensor:
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Tensor:
     """Rectified linear unit max(x, 0), with Keras's options.
 
     f(x) = max_value if x ≥ max_value; x if threshold ≤ x < max_value;

@@ -42,8 +42,9 @@ class Callback:
 class CallbackList(Callback):
     """Calls every callback's hook in order."""
 
-    def __init__(self, callbacks: list[Callback] | None = None, model: Any = None,
-                 **params: Any) -> None:
+    def __init__(
+        self, callbacks: list[Callback] | None = None, model: Any = None, **params: Any
+    ) -> None:
         super().__init__()
         self.callbacks = list(callbacks or [])
         if model is not None:

@@ -27,10 +27,17 @@ class ModelCheckpoint(Callback):
         save_freq: ``"epoch"`` (only value supported).
     """
 
-    def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0,
-                 save_best_only: bool = False, save_weights_only: bool = False,
-                 mode: str = "auto", save_freq: Any = "epoch",
-                 initial_value_threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        filepath: str,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: Any = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
         super().__init__()
         if save_freq != "epoch":
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch', received {save_freq!r}.")
@@ -50,8 +57,10 @@ class ModelCheckpoint(Callback):
             if value is None or not self.monitor_op(value, self.best):
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
-                      f"{value:.5f}, saving model to {path}")
+                print(
+                    f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                    f"{value:.5f}, saving model to {path}"
+                )
             self.best = value
         directory = os.path.dirname(path)
         if directory:
@@ -77,8 +86,9 @@ class BackupAndRestore(Callback):
         delete_checkpoint: delete the backup at the end of a completed fit.
     """
 
-    def __init__(self, backup_dir: str, save_freq: Any = "epoch",
-                 delete_checkpoint: bool = True) -> None:
+    def __init__(
+        self, backup_dir: str, save_freq: Any = "epoch", delete_checkpoint: bool = True
+    ) -> None:
         super().__init__()
         if not backup_dir:
             raise ValueError("BackupAndRestore: backup_dir must be a non-empty path.")
@@ -113,8 +123,12 @@ class BackupAndRestore(Callback):
         arrays.update({f"o{i}": v.numpy() for i, v in enumerate(opt_vars)})
         with atomic_write(self._path, "wb") as f:
             np.savez(f, **arrays)
-        meta = {"epoch": epoch, "n_weights": len(self.model.weights), "n_opt": len(opt_vars),
-                "rng": default_rng().bit_generator.state}
+        meta = {
+            "epoch": epoch,
+            "n_weights": len(self.model.weights),
+            "n_opt": len(opt_vars),
+            "rng": default_rng().bit_generator.state,
+        }
         with atomic_write(self._meta, "w") as f:
             json.dump(meta, f)
 

@@ -36,8 +36,9 @@ class CSVLogger(Callback):
         if self.keys is None:
             self.keys = sorted(logs)
         if self._writer is None:
-            self._writer = csv.DictWriter(self._file, fieldnames=["epoch"] + self.keys,
-                                          delimiter=self.sep)
+            self._writer = csv.DictWriter(
+                self._file, fieldnames=["epoch"] + self.keys, delimiter=self.sep
+            )
             if not self._header_written:
                 self._writer.writeheader()
         self._writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in self.keys}})
@@ -59,11 +60,21 @@ class TensorBoard(Callback):
         update_freq: ``"epoch"`` or an int: also write batch-level scalars every N batches.
     """
 
-    def __init__(self, log_dir: str = "logs", histogram_freq: int = 0, write_graph: bool = True,
-                 write_images: bool = False, update_freq: Any = "epoch", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        log_dir: str = "logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        update_freq: Any = "epoch",
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
-        self.log_dir, self.histogram_freq, self.update_freq = os.fspath(log_dir), \
-            histogram_freq, update_freq
+        self.log_dir, self.histogram_freq, self.update_freq = (
+            os.fspath(log_dir),
+            histogram_freq,
+            update_freq,
+        )
         self._writers: dict[str, Any] = {}
         self._step = 0
 

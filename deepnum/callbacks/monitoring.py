@@ -36,9 +36,17 @@ class EarlyStopping(Callback):
         start_from_epoch: epochs of warm-up before improvement is tracked.
     """
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
-                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__()
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, received {patience}.")
@@ -63,7 +71,9 @@ class EarlyStopping(Callback):
         if value is None:
             warnings.warn(
                 f"EarlyStopping: monitor {self.monitor!r} is not in the logs "
-                f"{sorted(logs or {})}; early stopping is skipped.", stacklevel=2)
+                f"{sorted(logs or {})}; early stopping is skipped.",
+                stacklevel=2,
+            )
             return
         if epoch < self.start_from_epoch:
             return
@@ -86,8 +96,10 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
-                print(f"Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.")
+                print(
+                    f"Restoring model weights from the end of the best epoch: "
+                    f"{self.best_epoch + 1}."
+                )
             self.model.set_weights(self.best_weights)
 
 
@@ -101,9 +113,18 @@ class ReduceLROnPlateau(Callback):
         min_lr: the learning rate never goes below this.
     """
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
-                 cooldown: int = 0, min_lr: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1, received {factor}.")
@@ -126,8 +147,9 @@ class ReduceLROnPlateau(Callback):
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
         value = logs.get(self.monitor)
         if value is None:
-            warnings.warn(f"ReduceLROnPlateau: monitor {self.monitor!r} is not in the logs.",
-                          stacklevel=2)
+            warnings.warn(
+                f"ReduceLROnPlateau: monitor {self.monitor!r} is not in the logs.", stacklevel=2
+            )
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
@@ -142,8 +164,9 @@ class ReduceLROnPlateau(Callback):
                     new = max(old * self.factor, self.min_lr)
                     self.model.optimizer.learning_rate = new
                     if self.verbose:
-                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
-                              f"to {new}.")
+                        print(
+                            f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}."
+                        )
                     self.cooldown_counter, self.wait = self.cooldown, 0
 
 

@@ -15,8 +15,9 @@ from deepnum.callbacks.callback import Callback
 
 
 def _format_logs(logs: dict | None) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in (logs or {}).items()
-                      if isinstance(v, (int, float)))
+    return " - ".join(
+        f"{k}: {v:.4f}" for k, v in (logs or {}).items() if isinstance(v, (int, float))
+    )
 
 
 class ProgbarLogger(Callback):
@@ -45,8 +46,13 @@ class ProgbarLogger(Callback):
         if self._interactive():
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=self.params.get("steps") or None, file=self._file,
-                             unit="step", dynamic_ncols=True, leave=True)
+            self._bar = tqdm(
+                total=self.params.get("steps") or None,
+                file=self._file,
+                unit="step",
+                dynamic_ncols=True,
+                leave=True,
+            )
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is not None:
@@ -62,5 +68,8 @@ class ProgbarLogger(Callback):
             steps = self.params.get("steps") or 0
             elapsed = time.perf_counter() - self._epoch_start
             per_step = f"{1000 * elapsed / steps:.0f}ms/step" if steps else ""
-            print(f"{steps}/{steps} - {elapsed:.0f}s {per_step} - {_format_logs(logs)}",
-                  file=self._file, flush=True)
+            print(
+                f"{steps}/{steps} - {elapsed:.0f}s {per_step} - {_format_logs(logs)}",
+                file=self._file,
+                flush=True,
+            )

@@ -76,26 +76,39 @@ class MinMaxNorm(Constraint):
     """Keep the L2 norm along ``axis`` in [min_value, max_value], moving a ``rate`` fraction of
     the way: n' = rate·clip(n, min, max) + (1 − rate)·n, w ← w · n' / (ε + n)."""
 
-    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0,
-                 axis: Any = 0) -> None:
+    def __init__(
+        self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: Any = 0
+    ) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):
         w = _raw(w)
         xp = get_array_module(w)
         norms = _norms(w, self.axis)
-        desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + \
-            (1 - self.rate) * norms
+        desired = (
+            self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        )
         return w * (desired / (epsilon() + norms))
 
     def get_config(self):
-        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
-                "axis": self.axis}
+        return {
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "rate": self.rate,
+            "axis": self.axis,
+        }
 
 
-_BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-            "min_max_norm": MinMaxNorm, "MaxNorm": MaxNorm, "NonNeg": NonNeg,
-            "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
+_BY_NAME = {
+    "max_norm": MaxNorm,
+    "non_neg": NonNeg,
+    "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm,
+    "MaxNorm": MaxNorm,
+    "NonNeg": NonNeg,
+    "UnitNorm": UnitNorm,
+    "MinMaxNorm": MinMaxNorm,
+}
 
 
 def get(identifier: Any) -> Constraint | None:
@@ -110,5 +123,9 @@ def get(identifier: Any) -> Constraint | None:
 
 
 def serialize(constraint: Constraint) -> dict:
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    return {
+        "module": "keras.constraints",
+        "class_name": type(constraint).__name__,
+        "config": constraint.get_config(),
+        "registered_name": None,
+    }

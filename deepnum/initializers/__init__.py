@@ -294,7 +294,9 @@ _ALIASES = {
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
     "orthogonal": Orthogonal,
-    "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
+    "identity": Identity,
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
 }
 _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 

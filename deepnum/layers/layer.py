@@ -190,8 +190,13 @@ class Layer:
         """Create a weight owned by this layer (initialised now, from ``initializer``)."""
         shape = tuple(int(s) for s in (shape or ()))
         init = initializers.get(initializer)
-        var = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
-                       name=name or f"variable_{len(self._own_weights)}")
+        var = Variable(
+            init,
+            shape=shape,
+            dtype=dtype or self.dtype,
+            trainable=trainable,
+            name=name or f"variable_{len(self._own_weights)}",
+        )
         if default_device().type != "cpu":
             var.data = to_device(var.data, default_device())
         var.path = f"{self.name}/{var.name}"

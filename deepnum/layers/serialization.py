@@ -50,8 +50,9 @@ def builtin_classes() -> dict[str, type]:
     return out
 
 
-def resolve_class(class_name: str, registered_name: str | None = None,
-                  custom_objects: dict | None = None) -> type:
+def resolve_class(
+    class_name: str, registered_name: str | None = None, custom_objects: dict | None = None
+) -> type:
     """Look a class up among custom_objects, registered classes and deepnum's own classes."""
     custom_objects = custom_objects or {}
     for key in (registered_name, class_name):
@@ -93,8 +94,11 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Any:
     inner = dict(config.get("config", {}))
     if hasattr(cls, "from_config"):
         try:
-            obj = cls.from_config(inner, custom_objects) if _takes_custom(cls) else \
-                cls.from_config(inner)
+            obj = (
+                cls.from_config(inner, custom_objects)
+                if _takes_custom(cls)
+                else cls.from_config(inner)
+            )
         except TypeError as e:
             raise TypeError(f"Could not rebuild {config['class_name']} from its config: {e}") from e
     else:

@@ -15,8 +15,9 @@ def load_model(
     """Load a model saved by deepnum or Keras 3 (see ``deepnum.saving.load_model``)."""
     from deepnum.saving import load_model as _load_model
 
-    return _load_model(filepath, custom_objects=custom_objects, compile=compile,
-                       safe_mode=safe_mode)
+    return _load_model(
+        filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode
+    )
 
 
 def save_model(
@@ -37,5 +38,13 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 
-__all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Sequential", "load_model",
-           "model_from_json", "save_model"]
+__all__ = [
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Model",
+    "Sequential",
+    "load_model",
+    "model_from_json",
+    "save_model",
+]

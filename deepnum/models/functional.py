@@ -125,8 +125,11 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict) -> Any:
             layer.build(shapes)
             layer.built = True
             layer._build_shapes = shapes
-        layer._check_inputs(map_structure(
-            lambda t: _ShapeOnly(t.shape) if isinstance(t, KerasTensor) else t, inputs))
+        layer._check_inputs(
+            map_structure(
+                lambda t: _ShapeOnly(t.shape) if isinstance(t, KerasTensor) else t, inputs
+            )
+        )
         specs = _output_specs(layer, shapes, dtypes, args[1:], kwargs)
     except (ValueError, TypeError) as e:
         from deepnum.layers.layer import _with_path
@@ -191,9 +194,7 @@ def map_structure_specs(fn: Any, specs: Any) -> Any:
 def _run_dummy(layer: Layer, shapes: Any, dtypes: Any, extra: tuple, kwargs: dict) -> Any:
     """Call the layer on zeros, with unknown sizes set to 2 (batch) or 8 (others); where
     non-batch sizes are unknown, run again with other sizes and mark the axes that changed."""
-    has_inner_none = any(
-        None in s[1:] for s in _flatten_shapes(shapes)
-    )
+    has_inner_none = any(None in s[1:] for s in _flatten_shapes(shapes))
     first = _dummy_outputs(layer, shapes, dtypes, extra, kwargs, batch=2, inner=8)
     if not has_inner_none:
         second = None
@@ -222,8 +223,9 @@ def _dummy_outputs(layer, shapes, dtypes, extra, kwargs, batch: int, inner: int)
         return Tensor._make(np.zeros(concrete, dtype=dt))
 
     dummy = _zip_map(make, shapes, dtypes)
-    extra = map_structure(lambda t: make(t.shape, t.dtype) if isinstance(t, KerasTensor) else t,
-                          extra)
+    extra = map_structure(
+        lambda t: make(t.shape, t.dtype) if isinstance(t, KerasTensor) else t, extra
+    )
     kw = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
     with no_grad():
         return layer(dummy, *extra, training=False, **kw)
@@ -246,8 +248,9 @@ def _specs_from(first: Any, second: Any, batch_unknown: bool) -> Any:
             shape[0] = None
         return (tuple(shape), first.dtype.name)
     if isinstance(first, dict):
-        return {k: _specs_from(first[k], second[k] if second else None, batch_unknown)
-                for k in first}
+        return {
+            k: _specs_from(first[k], second[k] if second else None, batch_unknown) for k in first
+        }
     return [
         _specs_from(f, second[i] if second else None, batch_unknown) for i, f in enumerate(first)
     ]
@@ -288,8 +291,12 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self) -> dict:
-        return {"batch_shape": _jsonable_shape(self.batch_shape), "dtype": self.dtype,
-                "sparse": False, "name": self.name}
+        return {
+            "batch_shape": _jsonable_shape(self.batch_shape),
+            "dtype": self.dtype,
+            "sparse": False,
+            "name": self.name,
+        }
 
 
 def Input(  # noqa: N802 - Keras's name
@@ -318,6 +325,12 @@ def Input(  # noqa: N802 - Keras's name
         >>> x.shape
         (None, 784)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
-                       batch_shape=batch_shape, sparse=sparse)
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        name=name,
+        batch_shape=batch_shape,
+        sparse=sparse,
+    )
     return layer.output

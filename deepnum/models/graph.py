@@ -84,10 +84,12 @@ class Graph:
         for node in self.nodes:
             if isinstance(node.layer, InputLayer):
                 continue
-            args = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
-                                 node.args)
-            kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
-                                   node.kwargs)
+            args = map_structure(
+                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.args
+            )
+            kwargs = map_structure(
+                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.kwargs
+            )
             out = node.layer(*args, **kwargs)
             for t, v in zip(node.outputs, _flatten(out)):
                 values[id(t)] = v
@@ -98,9 +100,7 @@ def check_model_input(model_name: str, spec: KerasTensor, value: Any, index: int
     """Compare a value with the model's symbolic input; name both shapes and suggest a fix."""
     shape = tuple(getattr(value, "shape", ()))
     expected = spec.shape
-    ok = len(shape) == len(expected) and all(
-        e is None or e == s for e, s in zip(expected, shape)
-    )
+    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
     if ok:
         return
     hint = ""
@@ -133,9 +133,7 @@ def flatten_model_inputs(graph: Graph, inputs: Any) -> list[Any]:
         if len(specs) == 1 and len(inputs) != 1:
             return [inputs]
         if len(inputs) != len(specs):
-            raise ValueError(
-                f"The model expects {len(specs)} inputs, but received {len(inputs)}."
-            )
+            raise ValueError(f"The model expects {len(specs)} inputs, but received {len(inputs)}.")
         return list(inputs)
     if len(specs) != 1:
         raise ValueError(f"The model expects {len(specs)} inputs (a list or dict), received one.")

@@ -37,8 +37,9 @@ class Model(Trainer, Layer):
         (3, 1)
     """
 
-    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         trainable = kwargs.pop("trainable", True)
         dtype = kwargs.pop("dtype", None)
         if name is None and inputs is not None:
@@ -101,7 +102,9 @@ class Model(Trainer, Layer):
         layers = self.layers
         if index is not None:
             if not -len(layers) <= index < len(layers):
-                raise ValueError(f"get_layer: index {index} is out of range ({len(layers)} layers).")
+                raise ValueError(
+                    f"get_layer: index {index} is out of range ({len(layers)} layers)."
+                )
             return layers[index]
         for layer in layers:
             if layer.name == name:
@@ -162,8 +165,9 @@ class Model(Trainer, Layer):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
     # ------------------------------------------------------------------ saving
-    def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None,
-             **kwargs: Any) -> None:
+    def save(
+        self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any
+    ) -> None:
         """Save architecture, weights, compile configuration and optimizer state in Keras 3's
         ``.keras`` format (see ``deepnum.saving.save_model``); the write is atomic."""
         from deepnum.saving import save_model

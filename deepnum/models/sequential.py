@@ -29,8 +29,9 @@ class Sequential(Model):
         (25450, (None, 10))
     """
 
-    def __init__(self, layers: list[Layer] | None = None, trainable: bool = True,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, layers: list[Layer] | None = None, trainable: bool = True, name: str | None = None
+    ) -> None:
         super().__init__(trainable=trainable, name=name)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None

@@ -13,8 +13,12 @@ def sequential_config(model: Any) -> dict:
     if model._input_layer is not None:
         layers.append(serialize(model._input_layer))
     layers.extend(serialize(layer) for layer in model._stack)
-    config = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
-              "layers": layers}
+    config = {
+        "name": model.name,
+        "trainable": model.trainable,
+        "dtype": model.dtype,
+        "layers": layers,
+    }
     if model._input_layer is not None:
         config["build_input_shape"] = list(model._input_layer.batch_shape)
     return config
@@ -22,9 +26,14 @@ def sequential_config(model: Any) -> dict:
 
 def _tensor_ref(t: KerasTensor) -> dict:
     layer = t.node.layer
-    return {"class_name": "__keras_tensor__", "config": {
-        "shape": list(t.shape), "dtype": t.dtype,
-        "keras_history": [layer.name, layer._inbound_nodes.index(t.node), t.index]}}
+    return {
+        "class_name": "__keras_tensor__",
+        "config": {
+            "shape": list(t.shape),
+            "dtype": t.dtype,
+            "keras_history": [layer.name, layer._inbound_nodes.index(t.node), t.index],
+        },
+    }
 
 
 def _history(t: KerasTensor) -> list:
@@ -38,8 +47,11 @@ def _is_functional(layer: Any) -> int:
     from deepnum.models.model import Model
     from deepnum.models.sequential import Sequential
 
-    return int(isinstance(layer, Model) and not isinstance(layer, Sequential)
-               and getattr(layer, "_graph", None) is not None)
+    return int(
+        isinstance(layer, Model)
+        and not isinstance(layer, Sequential)
+        and getattr(layer, "_graph", None) is not None
+    )
 
 
 def _structure_refs(structure: Any, fn: Any) -> Any:
@@ -47,8 +59,9 @@ def _structure_refs(structure: Any, fn: Any) -> Any:
         return fn(structure)
     if isinstance(structure, dict):
         return {k: _structure_refs(v, fn) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)) and any(isinstance(s, (KerasTensor, list, tuple, dict))
-                                                    for s in structure):
+    if isinstance(structure, (list, tuple)) and any(
+        isinstance(s, (KerasTensor, list, tuple, dict)) for s in structure
+    ):
         return [_structure_refs(s, fn) for s in structure]
     return structure
 
@@ -64,8 +77,10 @@ def model_config(model: Any) -> dict:
         entry = serialize(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": _structure_refs(list(node.args), _tensor_ref),
-             "kwargs": _structure_refs(dict(node.kwargs), _tensor_ref)}
+            {
+                "args": _structure_refs(list(node.args), _tensor_ref),
+                "kwargs": _structure_refs(dict(node.kwargs), _tensor_ref),
+            }
             for node in layer._inbound_nodes
             if id(node) in nodes_in_graph and not isinstance(layer, InputLayer)
         ]
@@ -125,14 +140,16 @@ def _functional_from_config(cls: type, config: dict, custom_objects: dict | None
     created: dict[str, Any] = {}
     outputs: dict[tuple[str, int], list] = {}
     for entry in config["layers"]:
-        layer = deserialize({k: v for k, v in entry.items() if k != "build_config"},
-                            custom_objects)
+        layer = deserialize({k: v for k, v in entry.items() if k != "build_config"}, custom_objects)
         created[entry["name"]] = layer
         if isinstance(layer, InputLayer):
             outputs[(entry["name"], 0)] = [layer.output]
     # Replay the calls in file order; a call waits until all its inputs exist.
-    pending = [(e["name"], i, node) for e in config["layers"]
-               for i, node in enumerate(e.get("inbound_nodes", []))]
+    pending = [
+        (e["name"], i, node)
+        for e in config["layers"]
+        for i, node in enumerate(e.get("inbound_nodes", []))
+    ]
     progress = True
     while pending and progress:
         progress = False
@@ -160,8 +177,12 @@ def _functional_from_config(cls: type, config: dict, custom_objects: dict | None
 
 
 def _is_ref(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-            and isinstance(value[1], int))
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+    )
 
 
 def _map_refs(structure: Any, fn: Any) -> Any:

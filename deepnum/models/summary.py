@@ -55,8 +55,10 @@ def summary_lines(model: Any, line_length: int | None = None) -> list[str]:
     """The lines of the summary table (box-drawn like Keras 3)."""
     rows, connected = _rows(model)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 if rows else len(h) + 2
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) + 2 if rows else len(h) + 2
+        for i, h in enumerate(headers)
+    ]
     if line_length:
         widths[0] = max(widths[0], line_length - sum(widths[1:]) - len(widths) - 1)
 
@@ -69,8 +71,12 @@ def summary_lines(model: Any, line_length: int | None = None) -> list[str]:
             parts.append((" " + v).ljust(w) if i != 2 else (v + " ").rjust(w))
         return sep + sep.join(parts) + sep
 
-    out = [f'Model: "{model.name}"', line("┏", "┳", "┓", "━"), cells(headers, "┃"),
-           line("┡", "╇", "┩", "━")]
+    out = [
+        f'Model: "{model.name}"',
+        line("┏", "┳", "┓", "━"),
+        cells(headers, "┃"),
+        line("┡", "╇", "┩", "━"),
+    ]
     for i, row in enumerate(rows):
         out.append(cells(row, "│"))
         out.append(line("├", "┼", "┤", "─") if i < len(rows) - 1 else line("└", "┴", "┘", "─"))
@@ -91,6 +97,7 @@ def summary_lines(model: Any, line_length: int | None = None) -> list[str]:
     if optimizer is not None and getattr(optimizer, "variables", None):
         opt_vars = optimizer.variables
         n_opt = sum(v.size for v in opt_vars)
-        out.append(f" Optimizer params: {n_opt:,} "
-                   f"({_fmt_bytes(sum(v.data.nbytes for v in opt_vars))})")
+        out.append(
+            f" Optimizer params: {n_opt:,} ({_fmt_bytes(sum(v.data.nbytes for v in opt_vars))})"
+        )
     return out

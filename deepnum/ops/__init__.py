@@ -60,8 +60,6 @@ from deepnum.ops.nn import (
 from deepnum.ops.pooling import average_pool, max_pool
 from deepnum.ops.recurrent import gru, lstm, simple_rnn
 from deepnum.ops.reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
-from deepnum.ops.special import erf
-from deepnum.ops.transfer import to_device
 from deepnum.ops.shape import (
     concatenate,
     expand_dims,
@@ -77,5 +75,7 @@ from deepnum.ops.shape import (
     tile,
     transpose,
 )
+from deepnum.ops.special import erf
+from deepnum.ops.transfer import to_device
 
 __all__ = [name for name in dir() if not name.startswith("_")]

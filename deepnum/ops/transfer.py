@@ -6,7 +6,8 @@ from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
-from deepnum.backend.device import Device, device_of, to_device as _to_device
+from deepnum.backend.device import Device, device_of
+from deepnum.backend.device import to_device as _to_device
 
 
 class ToDevice(Function):

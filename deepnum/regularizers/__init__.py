@@ -91,5 +91,9 @@ def get(identifier: Any) -> Regularizer | None:
 
 
 def serialize(regularizer: Regularizer) -> dict:
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.regularizers",
+        "class_name": type(regularizer).__name__,
+        "config": regularizer.get_config(),
+        "registered_name": None,
+    }

@@ -42,10 +42,15 @@ class CompileLoss:
 
     def __init__(self, loss: Any, loss_weights: Any, names: list[str]) -> None:
         self.names = names
-        self.losses = [losses_module.get_loss(l) if l is not None else None
-                       for l in _per_output(loss, names, "loss")]
-        weights = _per_output(loss_weights, names, "loss_weights") if loss_weights is not None \
+        self.losses = [
+            losses_module.get_loss(l) if l is not None else None
+            for l in _per_output(loss, names, "loss")
+        ]
+        weights = (
+            _per_output(loss_weights, names, "loss_weights")
+            if loss_weights is not None
             else [1.0] * len(names)
+        )
         self.weights = [1.0 if w is None else float(w) for w in weights]
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: list) -> tuple[Any, list]:

@@ -80,9 +80,7 @@ def check_arrays(x: Any, y: Any, sample_weight: Any) -> int:
 def train_validation_split(arrays: Any, validation_split: float) -> tuple[Any, Any]:
     """Keras's rule: the last ``validation_split`` fraction of the samples, before shuffling."""
     if not 0.0 < validation_split < 1.0:
-        raise ValueError(
-            f"validation_split must be in (0, 1), received {validation_split}."
-        )
+        raise ValueError(f"validation_split must be in (0, 1), received {validation_split}.")
     n = _num_samples(arrays, "x/y")
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
@@ -110,8 +108,15 @@ def class_weight_to_sample_weight(y: Any, class_weight: dict) -> np.ndarray:
 class ArrayBatches:
     """Mini-batches over in-memory arrays: a fresh permutation per epoch when shuffling."""
 
-    def __init__(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: Any,
-                 steps: int | None = None) -> None:
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        batch_size: int,
+        shuffle: Any,
+        steps: int | None = None,
+    ) -> None:
         self.data = (x, y, sample_weight)
         self.n = check_arrays(x, y, sample_weight)
         self.batch_size = batch_size
@@ -131,7 +136,7 @@ class ArrayBatches:
             stop = min(start + self.batch_size, self.n)
             index = slice(start, stop) if order is None else order[start:stop]
             yield tuple(
-                map_structure(lambda a: None if a is None else a[index], part)
+                map_structure(lambda a, index=index: None if a is None else a[index], part)
                 for part in self.data
             )
 
@@ -171,8 +176,14 @@ class IterableBatches:
             src.on_epoch_end()
 
 
-def make_batches(x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = 32,
-                 shuffle: Any = False, steps: int | None = None) -> Any:
+def make_batches(
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    batch_size: int | None = 32,
+    shuffle: Any = False,
+    steps: int | None = None,
+) -> Any:
     """Choose the batch source for ``x`` (arrays → ArrayBatches, else IterableBatches)."""
     if isinstance(x, (Dataset, PyDataset)) or (
         not is_array(x) and hasattr(x, "__iter__") and hasattr(x, "__next__")

@@ -57,13 +57,21 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         names = output_names(self)
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss) \
-            if self._compile_loss is not None else CompileMetrics(metrics, names, None)
+        self._compile_metrics = (
+            CompileMetrics(metrics, names, self._compile_loss)
+            if self._compile_loss is not None
+            else CompileMetrics(metrics, names, None)
+        )
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss") for n in names] \
-            if len(names) > 1 else []
-        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
-                                "metrics": metrics}
+        self._output_loss_trackers = (
+            [metrics_module.Mean(name=f"{n}_loss") for n in names] if len(names) > 1 else []
+        )
+        self._compile_config = {
+            "optimizer": optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+        }
         self.compiled = True
         self.stop_training = False
 
@@ -103,14 +111,23 @@ class Trainer:
             return list(value)
         return [value]
 
-    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
-                     sample_weight: Any = None, training: bool = True) -> Tensor:
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
         """Total loss: the compiled losses plus the layers' regularization losses."""
         total = None
         if self._compile_loss is not None and y is not None:
             ys, ps = self._as_list(y), self._as_list(y_pred)
-            sws = self._as_list(sample_weight) if not isinstance(sample_weight, np.ndarray) \
+            sws = (
+                self._as_list(sample_weight)
+                if not isinstance(sample_weight, np.ndarray)
                 else [sample_weight] * len(ys)
+            )
             total, parts = self._compile_loss(ys, ps, sws)
             for tracker, part in zip(getattr(self, "_output_loss_trackers", []), parts):
                 if part is not None:
@@ -129,13 +146,17 @@ class Trainer:
             return
         ys = [None if v is None else to_numpy(getattr(v, "data", v)) for v in self._as_list(y)]
         ps = [to_numpy(p.data) for p in self._as_list(y_pred)]
-        sws = self._as_list(sample_weight) if not isinstance(sample_weight, np.ndarray) \
+        sws = (
+            self._as_list(sample_weight)
+            if not isinstance(sample_weight, np.ndarray)
             else [sample_weight] * len(ys)
+        )
         self._compile_metrics.update_state(ys, ps, sws)
 
     def get_metrics_result(self) -> dict[str, float]:
-        return {m.name: float(to_numpy(getattr(m.result(), "data", m.result())))
-                for m in self.metrics}
+        return {
+            m.name: float(to_numpy(getattr(m.result(), "data", m.result()))) for m in self.metrics
+        }
 
     def _on_device(self, data: Any) -> Any:
         """Move a batch's arrays to the device of the model's weights (GPU training)."""
@@ -143,9 +164,14 @@ class Trainer:
         if not weights or device_of(weights[0].data).type == "cpu":
             return data
         target = device_of(weights[0].data)
-        return map_structure(lambda a: a if a is None or isinstance(a, Tensor) or np.ndim(a) == 0
-                             else to_device(np.asarray(a) if isinstance(a, list) else a, target),
-                             data)
+        return map_structure(
+            lambda a: (
+                a
+                if a is None or isinstance(a, Tensor) or np.ndim(a) == 0
+                else to_device(np.asarray(a) if isinstance(a, list) else a, target)
+            ),
+            data,
+        )
 
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimisation step on a batch: forward, loss, backward, update, metrics."""
@@ -212,7 +238,8 @@ class Trainer:
         self._require_compiled("fit")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = da.train_validation_split(
-                (x, y, sample_weight), validation_split)
+                (x, y, sample_weight), validation_split
+            )
         if class_weight is not None and y is not None:
             if sample_weight is not None:
                 raise ValueError("Pass either class_weight or sample_weight, not both.")
@@ -222,19 +249,28 @@ class Trainer:
             self._preflight(x, y)
         val = None
         if validation_data is not None:
-            val = da.make_batches(*_split_validation(validation_data),
-                                  validation_batch_size or batch_size, False, validation_steps)
+            val = da.make_batches(
+                *_split_validation(validation_data),
+                validation_batch_size or batch_size,
+                False,
+                validation_steps,
+            )
         verbose = 1 if verbose == "auto" else int(verbose)
         from deepnum.distributed.training import plan_for
 
         plan = plan_for(distribution)  # None: a single process
         if plan is not None:  # shard the data; only rank 0 prints and writes files
             batches, val, callbacks, verbose = plan.prepare(
-                self, batches, val, callbacks, verbose, steps_per_epoch)
+                self, batches, val, callbacks, verbose, steps_per_epoch
+            )
         history = History()
-        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []) +
-                           [history], model=self, epochs=epochs, steps=len(batches) or None,
-                           verbose=verbose)
+        cbs = CallbackList(
+            list(callbacks or []) + ([ProgbarLogger()] if verbose else []) + [history],
+            model=self,
+            epochs=epochs,
+            steps=len(batches) or None,
+            verbose=verbose,
+        )
         self.stop_training = False
         self._initial_epoch = initial_epoch
         cbs.on_train_begin()  # BackupAndRestore may move _initial_epoch forward
@@ -308,8 +344,14 @@ class Trainer:
         values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-                steps: int | None = None, callbacks: list | None = None) -> Any:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: list | None = None,
+    ) -> Any:
         """Outputs for ``x`` computed batch by batch (``training=False``), as NumPy arrays."""
         batches = da.make_batches(x, None, None, batch_size, False, steps)
         outputs: list = []
@@ -319,14 +361,21 @@ class Trainer:
         if not outputs:
             raise ValueError("predict: the input contains no samples.")
         first = outputs[0]
-        leaves = [np.concatenate([flatten(o)[i] for o in outputs])
-                  for i in range(len(flatten(first)))]
+        leaves = [
+            np.concatenate([flatten(o)[i] for o in outputs]) for i in range(len(flatten(first)))
+        ]
         from deepnum.data.structure import pack_like
 
         return pack_like(first, leaves)
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
         """One training step on exactly this batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
         if class_weight is not None:
@@ -335,8 +384,9 @@ class Trainer:
         logs = self.train_step((x, y, sample_weight))
         return _format_logs(self, logs, return_dict)
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> Any:
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
         """Loss (and metrics) on exactly this batch, no update."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
@@ -357,8 +407,12 @@ class Trainer:
         head = map_structure(lambda a: None if a is None else a[:2], (x, y))
         with no_grad():
             y_pred = self(head[0], training=False)
-        for name, loss, yt, yp in zip(self._compile_loss.names, self._compile_loss.losses,
-                                      self._as_list(head[1]), self._as_list(y_pred)):
+        for name, loss, yt, yp in zip(
+            self._compile_loss.names,
+            self._compile_loss.losses,
+            self._as_list(head[1]),
+            self._as_list(y_pred),
+        ):
             if loss is None or yt is None:
                 continue
             try:
@@ -384,18 +438,25 @@ def _format_logs(model: Any, logs: dict, return_dict: bool) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def _target_message(loss: Any, output: str, out_shape: tuple, y_shape: tuple, err: Exception) -> str:
+def _target_message(
+    loss: Any, output: str, out_shape: tuple, y_shape: tuple, err: Exception
+) -> str:
     loss_name = getattr(loss, "name", None) or type(loss).__name__
     out_s, y_s = shape_str((None,) + tuple(out_shape[1:])), shape_str((None,) + tuple(y_shape[1:]))
     hint = ""
     if len(out_shape) > 2 and len(y_shape) <= 2:
         hint = " The output still has spatial axes: is a Flatten missing before the Dense?"
     elif "sparse" in loss_name and len(y_shape) == len(out_shape) and y_shape[-1] == out_shape[-1]:
-        hint = (" The labels look one-hot: use categorical_crossentropy, or integer labels "
-                "with the sparse loss.")
-    elif "categorical" in loss_name and "sparse" not in loss_name and len(y_shape) < len(
-            out_shape):
-        hint = (" The labels look like integer class ids: use sparse_categorical_crossentropy "
-                "or one-hot encode them with deepnum.utils.to_categorical.")
-    return (f"The loss {loss_name} cannot compare the model output '{output}' of shape {out_s} "
-            f"with targets of shape {y_s}: {err}.{hint}")
+        hint = (
+            " The labels look one-hot: use categorical_crossentropy, or integer labels "
+            "with the sparse loss."
+        )
+    elif "categorical" in loss_name and "sparse" not in loss_name and len(y_shape) < len(out_shape):
+        hint = (
+            " The labels look like integer class ids: use sparse_categorical_crossentropy "
+            "or one-hot encode them with deepnum.utils.to_categorical."
+        )
+    return (
+        f"The loss {loss_name} cannot compare the model output '{output}' of shape {out_s} "
+        f"with targets of shape {y_s}: {err}.{hint}"
+    )

@@ -11,18 +11,24 @@ from deepnum.autodiff.tensor import shape_str
 from deepnum.utils.io import atomic_write
 
 
-def model_to_dot(model: Any, show_shapes: bool = True, show_layer_names: bool = True,
-                 rankdir: str = "TB") -> str:
+def model_to_dot(
+    model: Any, show_shapes: bool = True, show_layer_names: bool = True, rankdir: str = "TB"
+) -> str:
     """Return the DOT source of the model's layer graph."""
     from deepnum.models.functional import InputLayer
 
-    lines = [f'digraph "{model.name}" {{', f"  rankdir={rankdir};",
-             '  node [shape=record, fontname="Helvetica", fontsize=10];']
+    lines = [
+        f'digraph "{model.name}" {{',
+        f"  rankdir={rankdir};",
+        '  node [shape=record, fontname="Helvetica", fontsize=10];',
+    ]
     graph = getattr(model, "_graph", None)
     if graph is None:
         layers = model.layers
         for i, layer in enumerate(layers):
-            lines.append(f'  "{layer.name}" [label="{_label(layer, None, show_shapes, show_layer_names)}"];')
+            lines.append(
+                f'  "{layer.name}" [label="{_label(layer, None, show_shapes, show_layer_names)}"];'
+            )
             if i:
                 lines.append(f'  "{layers[i - 1].name}" -> "{layer.name}";')
     else:
@@ -53,8 +59,14 @@ def _label(layer: Any, shapes: Any, show_shapes: bool, show_names: bool) -> str:
     return f"{{{title}|output: {text}}}".replace('"', "'")
 
 
-def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
-               show_layer_names: bool = True, rankdir: str = "TB", **kwargs: Any) -> str:
+def plot_model(
+    model: Any,
+    to_file: str = "model.png",
+    show_shapes: bool = True,
+    show_layer_names: bool = True,
+    rankdir: str = "TB",
+    **kwargs: Any,
+) -> str:
     """Write the model's graph (with output shapes).
 
     A ``.dot`` file name gets the DOT source; another extension (``.png``, ``.svg``, ``.pdf``)

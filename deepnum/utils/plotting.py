@@ -57,8 +57,9 @@ def plot_history(history: Any, to_file: str = "history.png") -> str:
     return to_file
 
 
-def plot_confusion_matrix(y_true: Any, y_pred: Any, num_classes: int,
-                          to_file: str = "confusion.png") -> np.ndarray:
+def plot_confusion_matrix(
+    y_true: Any, y_pred: Any, num_classes: int, to_file: str = "confusion.png"
+) -> np.ndarray:
     """Draw (and return) the confusion matrix C[i, j] = #samples of class i predicted as j."""
     plt = _pyplot()
     y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
@@ -68,8 +69,15 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, num_classes: int,
     im = ax.imshow(matrix, cmap="Blues")
     for i in range(num_classes):
         for j in range(num_classes):
-            ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
-                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                matrix[i, j],
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if matrix[i, j] > matrix.max() / 2 else "black",
+            )
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_xticks(range(num_classes))

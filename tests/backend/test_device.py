@@ -6,8 +6,16 @@ import pytest
 import deepnum as dn
 from deepnum.backend import cupy_available, device, device_of, to_device
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not cupy_available(), reason="no CUDA device (CuPy missing or no GPU): GPU cases skipped"))]
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(
+            not cupy_available(),
+            reason="no CUDA device (CuPy missing or no GPU): GPU cases skipped",
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize("name", DEVICES)

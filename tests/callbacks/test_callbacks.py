@@ -65,16 +65,19 @@ SEQUENCES = [
 
 
 @pytest.mark.parametrize("values", SEQUENCES)
-@pytest.mark.parametrize("kwargs", [
-    {"patience": 0},
-    {"patience": 2},
-    {"patience": 2, "min_delta": 0.02},
-    {"patience": 1, "restore_best_weights": True},
-    {"patience": 10, "restore_best_weights": True},
-    {"patience": 1, "baseline": 0.35},
-    {"patience": 1, "start_from_epoch": 2},
-    {"patience": 2, "mode": "max", "monitor": "val_accuracy"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"patience": 0},
+        {"patience": 2},
+        {"patience": 2, "min_delta": 0.02},
+        {"patience": 1, "restore_best_weights": True},
+        {"patience": 10, "restore_best_weights": True},
+        {"patience": 1, "baseline": 0.35},
+        {"patience": 1, "start_from_epoch": 2},
+        {"patience": 2, "mode": "max", "monitor": "val_accuracy"},
+    ],
+)
 def test_early_stopping_matches_keras(keras, values, kwargs):
     monitor = kwargs.get("monitor", "val_loss")
     ours = _drive(dn.callbacks.EarlyStopping(**kwargs), values, monitor)
@@ -83,11 +86,14 @@ def test_early_stopping_matches_keras(keras, values, kwargs):
 
 
 @pytest.mark.parametrize("values", SEQUENCES)
-@pytest.mark.parametrize("kwargs", [
-    {"patience": 1, "factor": 0.5},
-    {"patience": 2, "factor": 0.1, "cooldown": 1},
-    {"patience": 0, "factor": 0.5, "min_lr": 0.03},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"patience": 1, "factor": 0.5},
+        {"patience": 2, "factor": 0.1, "cooldown": 1},
+        {"patience": 0, "factor": 0.5, "min_lr": 0.03},
+    ],
+)
 def test_reduce_lr_on_plateau_matches_keras(keras, values, kwargs):
     ours = _drive(dn.callbacks.ReduceLROnPlateau(**kwargs), values)
     theirs = _drive(keras.callbacks.ReduceLROnPlateau(**kwargs), values)
@@ -111,7 +117,8 @@ def test_early_stopping_restores_best_weights_even_without_stopping():
     model = _model()
     snapshots = []
     record = dn.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: snapshots.append((logs["loss"], model.get_weights())))
+        on_epoch_end=lambda epoch, logs: snapshots.append((logs["loss"], model.get_weights()))
+    )
     stop = dn.callbacks.EarlyStopping(monitor="loss", patience=100, restore_best_weights=True)
     model.compile(optimizer=dn.optimizers.SGD(learning_rate=0.5), loss="mse")  # diverges
     model.fit(x, y, epochs=4, batch_size=8, callbacks=[record, stop], verbose=0)
@@ -134,16 +141,24 @@ def test_terminate_on_nan_stops_training():
     x, y = _data()
     model = _model()
     model.compile(optimizer=dn.optimizers.SGD(learning_rate=1e6), loss="mse")
-    history = model.fit(x, y * 1e3, epochs=50, batch_size=4,
-                        callbacks=[dn.callbacks.TerminateOnNaN()], verbose=0)
+    history = model.fit(
+        x, y * 1e3, epochs=50, batch_size=4, callbacks=[dn.callbacks.TerminateOnNaN()], verbose=0
+    )
     assert len(history.epoch) < 50
 
 
 def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     x, y = _data()
     path = tmp_path / "log.csv"
-    _model().fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
-                 callbacks=[dn.callbacks.CSVLogger(str(path))])
+    _model().fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=8,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=[dn.callbacks.CSVLogger(str(path))],
+    )
     rows = list(csv.DictReader(open(path)))
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
     assert set(rows[0]) == {"epoch", "loss", "mae", "val_loss", "val_mae"}
@@ -153,8 +168,15 @@ def test_tensorboard_event_files_are_readable_by_tensorboard(tmp_path):
     event_accumulator = reference("tensorboard.backend.event_processing.event_accumulator")
     x, y = _data()
     log_dir = tmp_path / "tb"
-    history = _model().fit(x, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0,
-                           callbacks=[dn.callbacks.TensorBoard(str(log_dir), histogram_freq=1)])
+    history = _model().fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=[dn.callbacks.TensorBoard(str(log_dir), histogram_freq=1)],
+    )
     train = event_accumulator.EventAccumulator(str(log_dir / "train"))
     train.Reload()
     losses = [e.value for e in train.Scalars("epoch_loss")]
@@ -162,8 +184,9 @@ def test_tensorboard_event_files_are_readable_by_tensorboard(tmp_path):
     assert train.Tags()["histograms"]
     val = event_accumulator.EventAccumulator(str(log_dir / "validation"))
     val.Reload()
-    np.testing.assert_allclose([e.value for e in val.Scalars("epoch_loss")],
-                               history.history["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(
+        [e.value for e in val.Scalars("epoch_loss")], history.history["val_loss"], rtol=1e-6
+    )
 
 
 def test_progress_output_one_line_per_epoch_when_piped(capsys):

@@ -29,8 +29,9 @@ def test_seed_sequential_example(keras):
     assert ref.count_params() == model.count_params()
     _copy_weights(ref, model)
     x = np.random.default_rng(0).standard_normal((5, 784)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-5
+    )
 
 
 def _toy_resnet(lib):
@@ -59,8 +60,9 @@ def test_toy_resnet_matches_keras(keras):
     assert [w.shape for w in model.weights] == [tuple(w.shape) for w in ref.weights]
     _copy_weights(ref, model)
     x = np.random.default_rng(1).random((2, 32, 32, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5
+    )
     assert model.output_shape == ref.output_shape
     names = [type(l).__name__ for l in model.layers]
     assert names == [type(l).__name__ for l in ref.layers]
@@ -80,8 +82,10 @@ def test_multi_input_output_and_shared_layers(keras):
     assert model.count_params() == ref.count_params()
     _copy_weights(ref, model)
     rng = np.random.default_rng(2)
-    xa, xb = rng.standard_normal((4, 8), dtype="float32"), rng.standard_normal((4, 8),
-                                                                              dtype="float32")
+    xa, xb = (
+        rng.standard_normal((4, 8), dtype="float32"),
+        rng.standard_normal((4, 8), dtype="float32"),
+    )
     ours = model.predict([xa, xb], verbose=0)
     theirs = ref.predict([xa, xb], verbose=0)
     for o, t in zip(ours, theirs):
@@ -101,8 +105,9 @@ def test_nested_model_as_layer(keras):
     assert model.count_params() == ref.count_params() == 21 + 8
     _copy_weights(ref, model)
     x = np.random.default_rng(3).standard_normal((3, 6)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 class _MLP(dn.Model):
@@ -123,11 +128,18 @@ def test_subclassed_model_tracks_layers_in_lists(keras):
     assert model(x).shape == (5, 1)
     assert len(model.weights) == 6
     assert model.count_params() == (4 * 16 + 16) + (16 * 8 + 8) + (8 + 1)
-    ref = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"),
-                            keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    ref = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
     _copy_weights(ref, model)
-    np.testing.assert_allclose(model.predict(x, verbose=0), ref.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
     lines = []
     model.summary(print_fn=lines.append)
     assert "(None, 1)" in lines[0] and "Total params: 225" in lines[0]

@@ -30,8 +30,13 @@ def digits():
 
 
 def _mlp(lib, seed_layers=True):
-    return lib.Sequential([lib.Input((16,)), lib.layers.Dense(12, activation="tanh"),
-                           lib.layers.Dense(3, activation="softmax")])
+    return lib.Sequential(
+        [
+            lib.Input((16,)),
+            lib.layers.Dense(12, activation="tanh"),
+            lib.layers.Dense(3, activation="softmax"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
@@ -42,8 +47,7 @@ def test_fit_matches_keras_step_for_step(keras, optimizer):
     ref, model = _mlp(keras), _mlp(dn)
     model.set_weights(ref.get_weights())
     for m in (ref, model):
-        m.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+        m.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     h_ref = ref.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
     h = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), ref.get_weights()):
@@ -61,9 +65,9 @@ def test_steps_per_epoch_and_validation_split_like_keras(keras):
     model = dn.Sequential([dn.Input((1,)), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     callback = dn.callbacks.LambdaCallback(
-        on_train_batch_end=lambda batch, logs: seen.append(batch))
-    model.fit(x, y, batch_size=10, epochs=1, validation_split=0.2, callbacks=[callback],
-              verbose=0)
+        on_train_batch_end=lambda batch, logs: seen.append(batch)
+    )
+    model.fit(x, y, batch_size=10, epochs=1, validation_split=0.2, callbacks=[callback], verbose=0)
     n_train = int(math.floor(103 * 0.8))
     assert len(seen) == math.ceil(n_train / 10)
     # Keras holds out the last fraction: the validation loss equals evaluate on x[n_train:].
@@ -73,9 +77,14 @@ def test_steps_per_epoch_and_validation_split_like_keras(keras):
 
 
 def _digits_mlp():
-    return dn.Sequential([dn.Input((8, 8)), layers.Flatten(),
-                          layers.Dense(64, activation="relu"),
-                          layers.Dense(10, activation="softmax")])
+    return dn.Sequential(
+        [
+            dn.Input((8, 8)),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def test_mlp_on_digits_reaches_95_percent_and_is_reproducible(digits):
@@ -84,8 +93,9 @@ def test_mlp_on_digits_reaches_95_percent_and_is_reproducible(digits):
     for _ in range(2):
         dn.utils.set_random_seed(7)
         model = _digits_mlp()
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         model.fit(x, y, batch_size=32, epochs=20, verbose=0)
         results.append((model.evaluate(xt, yt, verbose=0), model.get_weights()))
     (loss, acc), weights = results[0]
@@ -98,15 +108,17 @@ def test_mlp_on_digits_reaches_95_percent_and_is_reproducible(digits):
 def test_cnn_on_digits_reaches_97_percent(digits):
     (x, y), (xt, yt) = digits
     dn.utils.set_random_seed(0)
-    model = dn.Sequential([
-        dn.Input((8, 8, 1)),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.Flatten(),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = dn.Sequential(
+        [
+            dn.Input((8, 8, 1)),
+            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[..., None], y, batch_size=32, epochs=15, verbose=0)
     _, acc = model.evaluate(xt[..., None], yt, verbose=0)
@@ -148,8 +160,13 @@ def test_multi_output_losses_and_loss_weights_match_keras(keras):
     def build(lib):
         a = lib.Input((5,), name="a")
         h = lib.layers.Dense(6, activation="relu")(a)
-        return lib.Model(a, [lib.layers.Dense(1, name="reg")(h),
-                             lib.layers.Dense(3, activation="softmax", name="cls")(h)])
+        return lib.Model(
+            a,
+            [
+                lib.layers.Dense(1, name="reg")(h),
+                lib.layers.Dense(3, activation="softmax", name="cls")(h),
+            ],
+        )
 
     rng = np.random.default_rng(5)
     x = rng.standard_normal((40, 5)).astype("float32")
@@ -157,8 +174,11 @@ def test_multi_output_losses_and_loss_weights_match_keras(keras):
     ref, model = build(keras), build(dn)
     model.set_weights(ref.get_weights())
     for m in (ref, model):
-        m.compile(optimizer="sgd", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
-                  loss_weights={"reg": 0.5, "cls": 2.0})
+        m.compile(
+            optimizer="sgd",
+            loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+            loss_weights={"reg": 0.5, "cls": 2.0},
+        )
     ref.fit(x, {"reg": y1, "cls": y2}, batch_size=8, epochs=2, shuffle=False, verbose=0)
     model.fit(x, {"reg": y1, "cls": y2}, batch_size=8, epochs=2, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), ref.get_weights()):
@@ -166,8 +186,13 @@ def test_multi_output_losses_and_loss_weights_match_keras(keras):
 
 
 def test_bad_targets_fail_before_the_first_step():
-    model = dn.Sequential([dn.Input((4, 4, 1)), layers.Conv2D(2, 3, padding="same"),
-                           layers.Dense(10, activation="softmax")])
+    model = dn.Sequential(
+        [
+            dn.Input((4, 4, 1)),
+            layers.Conv2D(2, 3, padding="same"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x = np.zeros((6, 4, 4, 1), "float32")
     with pytest.raises(ValueError, match="Flatten missing"):
@@ -207,4 +232,5 @@ def test_train_on_batch_and_custom_train_step():
     second = model.train_on_batch(x, y)
     assert second < first and model.calls == 2
     assert model.test_on_batch(x, y) == pytest.approx(
-        float(np.mean(model.predict_on_batch(x) ** 2)), rel=1e-5)
+        float(np.mean(model.predict_on_batch(x) ** 2)), rel=1e-5
+    )

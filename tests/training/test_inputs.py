@@ -37,7 +37,7 @@ def test_dataset_pydataset_and_generator_train_like_arrays():
             return 3
 
         def __getitem__(self, i):
-            return x[16 * i: 16 * (i + 1)], y[16 * i: 16 * (i + 1)]
+            return x[16 * i : 16 * (i + 1)], y[16 * i : 16 * (i + 1)]
 
     for a, b in zip(_trained(Batches()), expected):
         np.testing.assert_allclose(a, b, rtol=1e-6)
@@ -45,7 +45,7 @@ def test_dataset_pydataset_and_generator_train_like_arrays():
     def generator():
         while True:
             for i in range(3):
-                yield x[16 * i: 16 * (i + 1)], y[16 * i: 16 * (i + 1)]
+                yield x[16 * i : 16 * (i + 1)], y[16 * i : 16 * (i + 1)]
 
     for a, b in zip(_trained(generator(), steps_per_epoch=3), expected):
         np.testing.assert_allclose(a, b, rtol=1e-6)
