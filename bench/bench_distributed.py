@@ -9,7 +9,11 @@ warm-up, and reports:
 - ``step ms``: wall time per training step (the slowest rank);
 - ``samples/s``: ``N · batch / step time``;
 - ``efficiency``: ``samples/s(N) / (N · samples/s(1))`` — 100 % is perfect scaling;
-- ``allreduce ms``: the gradient all-reduce alone (one flat float32 buffer), per step.
+- ``allreduce ms``: the gradient all-reduce alone (one flat float32 buffer), per step;
+- ``alone ms``: the step time when the N processes run at the same time but each trains
+  alone (no communication). ``step ms − alone ms`` is the cost of data parallelism itself
+  (all-reduce, waiting for the slowest rank); ``alone ms`` above the 1-process step time means
+  the processes compete for cores, caches or memory bandwidth.
 
 The process counts are launched interleaved (1, 2, 1, 2, ...) ``--repeats`` times and each
 row reports the medians, so a noisy machine slows every count alike.
@@ -56,7 +60,7 @@ def build_cnn():
 
 # ---------------------------------------------------------------------------- one rank
 def worker(batch: int, steps: int, warmup: int) -> None:
-    """Train under MPI and print one JSON line of timings on rank 0."""
+    """Train under MPI and print one JSON line of timings (seconds per step) on rank 0."""
     import deepnum as dn
     from deepnum import distributed
 
@@ -74,7 +78,17 @@ def worker(batch: int, steps: int, warmup: int) -> None:
     distributed.barrier()
     start = time.perf_counter()
     model.fit(x[warm:], y[warm:], batch_size=batch, epochs=1, verbose=0, shuffle=False)
-    seconds = float(distributed.allreduce(time.perf_counter() - start, "max"))
+    step = _slowest(time.perf_counter() - start) / steps
+
+    # The same number of steps with every process training alone, all at the same time.
+    mine = slice(warm, warm + batch * steps)
+    distributed.barrier()
+    distributed.shutdown()
+    start = time.perf_counter()
+    model.fit(x[mine], y[mine], batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    alone = time.perf_counter() - start
+    distributed.init()
+    alone = _slowest(alone) / steps
 
     grads = [np.ones(w.shape, np.float32) for w in model.trainable_weights]
     reducer = distributed.GradientReducer()
@@ -83,39 +97,26 @@ def worker(batch: int, steps: int, warmup: int) -> None:
     start = time.perf_counter()
     for _ in range(steps):
         reducer.reduce(grads, 1.0 / size)
-    allreduce = float(distributed.allreduce(time.perf_counter() - start, "max")) / steps
+    allreduce = _slowest(time.perf_counter() - start) / steps
     if distributed.rank() == 0:
         params = int(sum(g.size for g in grads))
-        print(
-            json.dumps(
-                {
-                    "ranks": size,
-                    "step_s": seconds / steps,
-                    "allreduce_s": allreduce,
-                    "params": params,
-                }
-            )
-        )
+        timings = {"step_s": step, "alone_s": alone, "allreduce_s": allreduce}
+        print(json.dumps({"ranks": size, "params": params, **timings}))
+
+
+def _slowest(seconds: float) -> float:
+    from deepnum import distributed
+
+    return float(distributed.allreduce(seconds, "max"))
 
 
 # ---------------------------------------------------------------------------- the driver
 def launch(ranks: int, batch: int, steps: int, warmup: int) -> dict:
+    """Run the worker under ``mpiexec -n ranks``; return its timings."""
     mpiexec = Path(sys.executable).parent / "mpiexec"
-    command = [
-        str(mpiexec),
-        "-n",
-        str(ranks),
-        sys.executable,
-        "-m",
-        "bench.bench_distributed",
-        "--worker",
-        "--batch",
-        str(batch),
-        "--steps",
-        str(steps),
-        "--warmup",
-        str(warmup),
-    ]
+    worker_args = ["--worker", "--batch", str(batch), "--steps", str(steps)]
+    command = [str(mpiexec), "-n", str(ranks), sys.executable, "-m", "bench.bench_distributed"]
+    command += worker_args + ["--warmup", str(warmup)]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     root = Path(__file__).resolve().parents[1]
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
@@ -126,22 +127,30 @@ def launch(ranks: int, batch: int, steps: int, warmup: int) -> dict:
 
 
 def report(rows: list[dict], batch: int) -> str:
+    """The Markdown table of the module docstring."""
     base = batch / rows[0]["step_s"] / rows[0]["ranks"]  # samples/s of one process
+    params = rows[0]["params"]
     lines = [
         f"CNN data-parallel weak scaling: batch {batch} per process, 1 thread per process, "
-        f"{rows[0]['params']:,} parameters ({rows[0]['params'] * 4 / 2**20:.1f} MiB of "
-        "float32 gradients per step)",
+        f"{params:,} parameters ({params * 4 / 2**20:.1f} MiB of float32 gradients per step)",
         "",
-        "| processes | global batch | step ms | samples/s | speedup | efficiency | allreduce ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| processes | global batch | step ms | samples/s | speedup | efficiency "
+        "| allreduce ms | alone ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         rate = row["ranks"] * batch / row["step_s"]
-        lines.append(
-            f"| {row['ranks']} | {row['ranks'] * batch} | {1000 * row['step_s']:.1f} | "
-            f"{rate:.0f} | {rate / base:.2f}x | {100 * rate / (row['ranks'] * base):.0f} % | "
-            f"{1000 * row['allreduce_s']:.2f} |"
-        )
+        cells = [
+            f"{row['ranks']}",
+            f"{row['ranks'] * batch}",
+            f"{1000 * row['step_s']:.1f}",
+            f"{rate:.0f}",
+            f"{rate / base:.2f}x",
+            f"{100 * rate / (row['ranks'] * base):.0f} %",
+            f"{1000 * row['allreduce_s']:.2f}",
+            f"{1000 * row['alone_s']:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -169,7 +178,10 @@ def main(argv: list[str] | None = None) -> None:
     rows = [
         {
             **runs[r][0],
-            **{k: statistics.median(run[k] for run in runs[r]) for k in ("step_s", "allreduce_s")},
+            **{
+                k: statistics.median(run[k] for run in runs[r])
+                for k in ("step_s", "allreduce_s", "alone_s")
+            },
         }
         for r in ranks
     ]
