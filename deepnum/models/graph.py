@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from deepnum.autodiff.tensor import Tensor, shape_str
-from deepnum.models.functional import InputLayer, KerasTensor, Node, _flatten, map_structure
+from deepnum.models.functional import (
+    InputLayer,
+    KerasTensor,
+    Node,
+    _flatten,
+    _OpLayer,
+    map_structure,
+)
 
 
 class Graph:
@@ -63,9 +70,13 @@ class Graph:
                     )
             available.update(id(t) for t in node.outputs)
 
+    def keras_layers(self) -> list[Any]:
+        """The layers as Keras lists them (``model.layers``, ``get_weights`` order)."""
+        return keras_layer_order(self)
+
     @property
     def layers(self) -> list[Any]:
-        """Each layer once, inputs first, in execution order."""
+        """Each layer once, inputs first, in execution order (operator layers included)."""
         out, seen = [], set()
         for t in self.flat_inputs:
             layer = t.node.layer
@@ -138,3 +149,56 @@ def flatten_model_inputs(graph: Graph, inputs: Any) -> list[Any]:
     if len(specs) != 1:
         raise ValueError(f"The model expects {len(specs)} inputs (a list or dict), received one.")
     return [inputs]
+
+
+def keras_layer_order(graph: Graph) -> list[Any]:
+    """The graph's layers in Keras's order (``keras.src.ops.function.map_graph``): by
+    decreasing depth (distance to the outputs), ties by first visit in a depth-first walk from
+    the outputs. Operator layers (``x + y`` on symbolic tensors) are not layers in Keras."""
+    order, first_visit = _build_map(graph)
+    in_graph = {id(n) for n in order}
+    node_depth: dict[int, int] = {}
+    op_depth: dict[int, int] = {}
+    layers: dict[int, Any] = {}
+    for node in reversed(order):
+        depth = max(node_depth.setdefault(id(node), 0), op_depth.get(id(node.layer), 0))
+        op_depth[id(node.layer)] = node_depth[id(node)] = depth
+        layers[id(node.layer)] = node.layer
+        for parent in node.parents:
+            if id(parent.node) in in_graph:
+                node_depth[id(parent.node)] = max(depth + 1, node_depth.get(id(parent.node), 0))
+    for t in graph.flat_inputs:  # inputs that no output depends on
+        if id(t.node.layer) not in op_depth:
+            op_depth[id(t.node.layer)] = 0
+            layers[id(t.node.layer)] = t.node.layer
+            first_visit[id(t.node.layer)] = -1
+    ranked = sorted(layers, key=lambda k: (-op_depth[k], first_visit.get(k, -1)))
+    return [layers[k] for k in ranked if not isinstance(layers[k], _OpLayer)]
+
+
+def _build_map(graph: Any) -> tuple[list, dict[int, int]]:
+    """Nodes from inputs to outputs (Keras's ``_build_map``) and each layer's first-visit
+    index in the depth-first walk from the outputs."""
+    input_ids = {id(t) for t in graph.flat_inputs}
+    finished: set[int] = set()
+    order: list = []
+    first_visit: dict[int, int] = {}
+    for output in graph.flat_outputs:
+        stack: list[tuple[Any, bool]] = [(output, False)]
+        while stack:
+            tensor, expanded = stack.pop()
+            node = tensor.node
+            if expanded:
+                finished.add(id(node))
+                order.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            if id(tensor) in input_ids and node.parents:
+                finished.add(id(node))  # an intermediate tensor used as a model input
+                continue
+            first_visit.setdefault(id(node.layer), len(first_visit))
+            stack.append((tensor, True))
+            for parent in reversed(node.parents):
+                stack.append((parent, False))
+    return order, first_visit

@@ -9,7 +9,7 @@ import numpy as np
 
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor
-from deepnum.layers.layer import Layer
+from deepnum.layers.layer import Layer, _shapes
 from deepnum.models.functional import KerasTensor
 from deepnum.models.graph import Graph, check_model_input, flatten_model_inputs
 from deepnum.training.trainer import Trainer
@@ -58,8 +58,9 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list[Layer]:
+        """The layers in Keras's order (for a Functional model: by depth from the inputs)."""
         if self._graph is not None:
-            return self._graph.layers
+            return self._graph.keras_layers()
         return list(self._sublayers())
 
     @property
@@ -94,7 +95,7 @@ class Model(Trainer, Layer):
 
     def _sublayers(self):
         if self._graph is not None:
-            return iter(self._graph.layers)
+            return iter(self._graph.keras_layers())
         return super()._sublayers()
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
@@ -135,12 +136,15 @@ class Model(Trainer, Layer):
         dummy = _dummy_inputs(input_shape, self.dtype)
         with no_grad():
             self(dummy, training=False)
+        self._build_shapes = input_shape
         self.built = True
 
     def _maybe_build(self, inputs: Any) -> None:
         # A subclassed model builds its layers inside call(); only a user-defined build runs.
         if not self.built and type(self).build is not Model.build:
             super()._maybe_build(inputs)
+        if self._build_shapes is None and self._graph is None:
+            self._build_shapes = _shapes(inputs)  # saved as build_config, like Keras
         self.built = True
 
     def summary(self, line_length: int | None = None, print_fn: Any = None, **kwargs: Any) -> None:

@@ -69,60 +69,8 @@ def is_functional(model: Any) -> bool:
 
 # ------------------------------------------------------------------------ Keras's orders
 def functional_layers(model: Any) -> list[Layer]:
-    """A Functional model's layers in Keras's order (``keras.src.ops.function.map_graph``):
-    by decreasing depth (distance to the outputs), ties by first visit in a depth-first walk
-    from the outputs. Operator layers (``x + y`` on symbolic tensors) are not layers in Keras.
-    """
-    from deepnum.models.functional import _OpLayer
-
-    graph = model._graph
-    order, first_visit = _build_map(graph)
-    in_graph = {id(n) for n in order}
-    node_depth: dict[int, int] = {}
-    op_depth: dict[int, int] = {}
-    layers: dict[int, Layer] = {}
-    for node in reversed(order):
-        depth = max(node_depth.setdefault(id(node), 0), op_depth.get(id(node.layer), 0))
-        op_depth[id(node.layer)] = node_depth[id(node)] = depth
-        layers[id(node.layer)] = node.layer
-        for parent in node.parents:
-            if id(parent.node) in in_graph:
-                node_depth[id(parent.node)] = max(depth + 1, node_depth.get(id(parent.node), 0))
-    for t in graph.flat_inputs:  # inputs that no output depends on
-        if id(t.node.layer) not in op_depth:
-            op_depth[id(t.node.layer)] = 0
-            layers[id(t.node.layer)] = t.node.layer
-            first_visit[id(t.node.layer)] = -1
-    ranked = sorted(layers, key=lambda k: (-op_depth[k], first_visit.get(k, -1)))
-    return [layers[k] for k in ranked if not isinstance(layers[k], _OpLayer)]
-
-
-def _build_map(graph: Any) -> tuple[list, dict[int, int]]:
-    """Nodes from inputs to outputs (Keras's ``_build_map``) and each layer's first-visit
-    index in the depth-first walk from the outputs."""
-    input_ids = {id(t) for t in graph.flat_inputs}
-    finished: set[int] = set()
-    order: list = []
-    first_visit: dict[int, int] = {}
-    for output in graph.flat_outputs:
-        stack: list[tuple[Any, bool]] = [(output, False)]
-        while stack:
-            tensor, expanded = stack.pop()
-            node = tensor.node
-            if expanded:
-                finished.add(id(node))
-                order.append(node)
-                continue
-            if id(node) in finished:
-                continue
-            if id(tensor) in input_ids and node.parents:
-                finished.add(id(node))  # an intermediate tensor used as a model input
-                continue
-            first_visit.setdefault(id(node.layer), len(first_visit))
-            stack.append((tensor, True))
-            for parent in reversed(node.parents):
-                stack.append((parent, False))
-    return order, first_visit
+    """A Functional model's layers in Keras's order (see ``Graph.keras_layers``)."""
+    return model._graph.keras_layers()
 
 
 def model_layers(model: Any) -> list[Layer]:

@@ -80,6 +80,8 @@ def test_multi_input_output_and_shared_layers(keras):
 
     model, ref = build(dn), build(keras)
     assert model.count_params() == ref.count_params()
+    assert [type(l).__name__ for l in model.layers] == [type(l).__name__ for l in ref.layers]
+    assert [w.shape for w in model.weights] == [tuple(w.shape) for w in ref.weights]
     _copy_weights(ref, model)
     rng = np.random.default_rng(2)
     xa, xb = (
