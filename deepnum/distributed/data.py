@@ -129,15 +129,20 @@ class ShardedBatches:
             mine = batch[lo:hi] if hi > lo else batch[:1]
             if self.on_step is not None:
                 self.on_step((hi - lo) / len(batch))
-            saved = self._save_metrics() if hi == lo else None
+            saved = self._metric_states() if hi == lo else None
             yield tuple(_take(part, mine) for part in self.data)
             if saved is not None:
-                for v, value in saved:
-                    v.assign(value)
+                self._restore_metric_states(saved)
 
-    def _save_metrics(self) -> list[tuple[Any, Any]]:
+    def _metric_states(self) -> dict[int, Any]:
         metrics = self.metrics() if self.metrics is not None else []
-        return [(v, v.numpy().copy()) for m in metrics for v in m.variables]
+        return {id(v): v.numpy().copy() for m in metrics for v in m.variables}
+
+    def _restore_metric_states(self, saved: dict[int, Any]) -> None:
+        # A metric built during the step (compiled metrics are, on their first batch) was empty.
+        for m in self.metrics() if self.metrics is not None else []:
+            for v in m.variables:
+                v.assign(saved.get(id(v), np.zeros(v.shape, v.dtype)))
 
 
 def _take(structure: Any, index: np.ndarray) -> Any:

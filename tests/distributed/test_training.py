@@ -71,11 +71,19 @@ def test_only_rank_zero_prints_progress(two_ranks):
     assert stdout.count("3/3 - ") == 3  # 48 samples, global batch 2 x 8: 3 steps per epoch
 
 
-def test_three_ranks_uneven_shards(tmp_path):
+@pytest.mark.parametrize(
+    "n, batch_size",
+    [
+        # 37 training samples, global batch 3 x 4 = 12: the last step has 1 sample, so ranks 1
+        # and 2 have an empty shard there (they run a weight-0 step: the collectives match).
+        (50, 4),
+        # 2 training samples and 1 validation sample for 3 ranks: rank 2 never has a sample.
+        (3, 2),
+    ],
+)
+def test_three_ranks_uneven_shards(tmp_path, n, batch_size):
     # fit is data-parallel because the script called init() (no distribution argument).
-    # 37 training samples, global batch 3 x 4 = 12: the last step has 1 sample, so ranks 1
-    # and 2 have an empty shard there (they run a weight-0 step to keep the collectives matched).
-    args = ("--n", "50", "--batch-size", "4", "--epochs", "2")
+    args = ("--n", str(n), "--batch-size", str(batch_size), "--epochs", "2")
     check(run_script("train.py", str(tmp_path / "mpi"), *args, ranks=3))
     check(run_script("train.py", str(tmp_path / "ref"), *args, "--ranks-emulated", "3"))
     _assert_same_on_all_ranks(tmp_path / "mpi", 3)
