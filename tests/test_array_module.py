@@ -1,0 +1,80 @@
+"""Static check: ops, layers and optimizers compute through ``xp`` (NumPy or CuPy), never by
+calling ``numpy`` directly — except the host-only uses listed here, each with its reason."""
+
+import ast
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "deepnum"
+CHECKED = ["ops", "layers", "optimizers"]
+
+# (module, numpy function) -> why it is host-only
+ALLOWED = {
+    ("layers/core.py", "add.at"): "Embedding backward, NumPy branch (CuPy uses cupyx.scatter_add)",
+    ("layers/core.py", "arange"): "Embedding backward, NumPy branch: flat row offsets",
+    ("layers/dropout.py", "random.default_rng"): "a seeded host generator for the mask",
+    ("layers/dropout.py", "where"): "the mask is drawn on the host, then moved to the device",
+    ("layers/layer.py", "asarray"): "set_weights / user input conversion on the host",
+    ("layers/layer.py", "dtype"): "dtype names",
+    ("layers/recurrent.py", "asarray"): "bias initializer (weights are created on the host)",
+    ("layers/recurrent.py", "concatenate"): "bias initializer (unit_forget_bias)",
+    ("layers/recurrent.py", "ones"): "bias initializer (unit_forget_bias)",
+    ("layers/recurrent_base.py", "random.default_rng"): "seeded host generator for masks",
+    ("layers/spatial_reshaping.py", "add.at"): "bilinear interpolation matrix, built once",
+    ("layers/spatial_reshaping.py", "arange"): "bilinear interpolation matrix, built once",
+    ("layers/spatial_reshaping.py", "clip"): "bilinear interpolation matrix, built once",
+    ("layers/spatial_reshaping.py", "floor"): "bilinear interpolation matrix, built once",
+    ("layers/spatial_reshaping.py", "minimum"): "bilinear interpolation matrix, built once",
+    ("layers/spatial_reshaping.py", "zeros"): "bilinear interpolation matrix, built once",
+    ("ops/ctc.py", "errstate"): "floating-point error flags (host state)",
+    ("ops/shape.py", "arange"): "repeat: host index array",
+    ("ops/shape.py", "asarray"): "pad widths / repeat counts (Python arguments)",
+    ("ops/shape.py", "broadcast_to"): "pad widths (Python arguments)",
+    ("ops/shape.py", "repeat"): "repeat: host index array",
+    ("ops/window.py", "arange"): "window positions for padding masks (shapes only)",
+    ("optimizers/adam.py", "sqrt"): "a Python scalar (bias correction)",
+    ("optimizers/clipping.py", "errstate"): "floating-point error flags (host state)",
+    ("optimizers/clipping.py", "minimum"): "dispatches to CuPy through __array_ufunc__ on scalars",
+    ("optimizers/state.py", "dtype"): "dtype names",
+    ("optimizers/state.py", "full"): "host-side scalar slots",
+    ("optimizers/state.py", "shape"): "shapes",
+}
+SCHEDULES = "optimizers/schedules/"  # learning-rate schedules compute Python scalars on the host
+
+
+def _numpy_calls(path: pathlib.Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        value, name = node.func.value, node.func.attr
+        if isinstance(value, ast.Name) and value.id in ("np", "numpy"):
+            yield name, node.lineno
+        elif (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in ("np", "numpy")
+        ):
+            yield f"{value.attr}.{name}", node.lineno
+
+
+def test_no_direct_numpy_where_xp_belongs():
+    offenders = []
+    for package in CHECKED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(SCHEDULES):
+                continue
+            for name, line in _numpy_calls(path):
+                if (rel, name) not in ALLOWED:
+                    offenders.append(f"deepnum/{rel}:{line}: np.{name}")
+    assert not offenders, (
+        "These calls hard-code NumPy where the array module of the inputs (xp = "
+        "get_array_module(x)) belongs, so they would break on CuPy arrays; use xp, or add the "
+        "call to ALLOWED with the reason it is host-only:\n" + "\n".join(offenders)
+    )
+
+
+def test_the_check_catches_a_direct_numpy_call(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import numpy as np\n\ndef forward(x):\n    return np.exp(x)\n")
+    assert list(_numpy_calls(bad)) == [("exp", 4)]
