@@ -48,6 +48,8 @@ def _expand_grad(gy: Tensor, x_shape: tuple[int, ...], axes: tuple[int, ...]) ->
     """Reshape a reduced gradient to keepdims form and broadcast it back to the input."""
     from deepnum.ops.shape import reshape
 
+    if gy.ndim == 0:  # a full reduction: a scalar broadcasts as it is
+        return broadcast_to(gy, x_shape)
     return broadcast_to(reshape(gy, _keepdims_shape(x_shape, axes)), x_shape)
 
 

@@ -27,6 +27,7 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self._compile_config: dict | None = None
+        self._fit_weights: list | None = None
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -178,7 +179,7 @@ class Trainer:
         x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        weights = self.trainable_weights
+        weights = self._fit_weights if self._fit_weights is not None else self.trainable_weights
         grads = run_backward([loss], [None], inputs=weights)
         # Under MPI, fit routes the update through a DistributedOptimizer (gradient all-reduce).
         optimizer = getattr(self, "_distributed_optimizer", None) or self.optimizer
@@ -277,10 +278,36 @@ class Trainer:
         initial_epoch, self._initial_epoch = self._initial_epoch, 0
         if plan is not None:  # every rank starts from rank 0's weights, optimizer and epoch
             initial_epoch = plan.synchronize(self, initial_epoch)
+        # Trainable weights are collected once per fit (as Keras fixes them at compile time).
+        self._fit_weights = self.trainable_weights
+        try:
+            logs = self._train_epochs(
+                batches, val, cbs, plan, initial_epoch, epochs, validation_freq
+            )
+        finally:
+            self._fit_weights = None
+        cbs.on_train_end(logs if epochs > initial_epoch else {})
+        if plan is not None:
+            plan.finish(self)
+        self.history = history
+        return history
+
+    def _train_epochs(
+        self,
+        batches: Any,
+        val: Any,
+        cbs: Any,
+        plan: Any,
+        initial_epoch: int,
+        epochs: int,
+        validation_freq: int,
+    ) -> dict:
+        """The epoch loop of ``fit``: train steps, epoch logs, validation, callbacks."""
+        logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            logs: dict = {}
+            logs = {}
             for step, batch in enumerate(batches.epoch()):
                 cbs.on_train_batch_begin(step)
                 logs = self.train_step(batch)
@@ -300,11 +327,7 @@ class Trainer:
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbs.on_train_end(logs if epochs > initial_epoch else {})
-        if plan is not None:
-            plan.finish(self)
-        self.history = history
-        return history
+        return logs
 
     def _evaluate_batches(self, batches: Any, callbacks: Any) -> dict[str, float]:
         self.reset_metrics()
