@@ -111,6 +111,12 @@ def test_time_distributed_dense_matches_keras(shape):
     compare_with_keras(k, d, data(*shape))
 
 
+def test_time_distributed_lstm_matches_keras():
+    k = K.layers.TimeDistributed(K.layers.LSTM(3, go_backwards=True))
+    d = layers.TimeDistributed(layers.LSTM(3, go_backwards=True))
+    compare_rnn(k, d, data(2, 4, 5, 3))
+
+
 def test_time_distributed_in_a_model_with_an_lstm():
     def make(m):
         return m.Sequential(

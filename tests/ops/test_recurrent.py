@@ -10,7 +10,7 @@ import pytest
 
 import deepnum as dn
 from deepnum.ops import recurrent as R
-from deepnum.ops import recurrent_kernels
+from deepnum.ops import recurrent_scan
 from tests.conftest import reference
 from tests.ops.helpers import check_op, make_inputs
 
@@ -227,6 +227,28 @@ def test_thousand_steps_backpropagate_without_recursion(fused):
     assert x.grad.shape == (2, 1000, 2) and np.isfinite(x.grad.numpy()).all()
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_pipelined_gemms_match_the_in_order_path(name, monkeypatch):
+    """Long enough sequences overlap the GEMMs with the loop on a worker thread, in chunks of
+    steps: the results are those of doing everything in order."""
+    op, shapes, n_states = CASES[name]
+    batch, steps = 64, 40
+    shapes = [(batch, steps, 3), *[(batch, U)] * n_states, *shapes[1 + n_states :]]
+    xs = make_inputs(shapes, -1.0, 1.0, seed=6)
+    mask = np.random.default_rng(7).random((batch, steps)) > 0.2
+    assert recurrent_scan.Scan(xs[0], U, None, None, False, True).pipelined
+
+    def loss(*args):
+        outs = op(*args, mask=mask, go_backwards=True)
+        return sum((o * o).sum() for o in outs)
+
+    argnums = tuple(range(len(xs)))
+    piped = dn.grad(loss, argnums)(*xs)
+    monkeypatch.setattr(recurrent_scan, "PIPELINE_GEMMS", False)
+    for a, b in zip(piped, dn.grad(loss, argnums)(*xs)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
 # --------------------------------------------------------------------------- denormals
 def decaying_lstm_grads(steps: int) -> list[np.ndarray]:
     """Gradients through an LSTM whose forget gate is σ(-2.2) ≈ 0.1: the cell gradient shrinks
@@ -243,11 +265,11 @@ def decaying_lstm_grads(steps: int) -> list[np.ndarray]:
 
 def test_subnormal_gradients_are_flushed_without_changing_results(monkeypatch):
     tiny = np.finfo(np.float32).tiny
-    assert recurrent_kernels.FLUSH_DENORMALS  # on by default
-    monkeypatch.setattr(recurrent_kernels, "FLUSH_DENORMALS", False)
+    assert recurrent_scan.FLUSH_DENORMALS  # on by default
+    monkeypatch.setattr(recurrent_scan, "FLUSH_DENORMALS", False)
     raw = decaying_lstm_grads(40)
     assert 0 < abs(raw[2].item()) < tiny  # without flushing, dc0 ≈ 1e-40 is subnormal
-    monkeypatch.setattr(recurrent_kernels, "FLUSH_DENORMALS", True)
+    monkeypatch.setattr(recurrent_scan, "FLUSH_DENORMALS", True)
     flushed = decaying_lstm_grads(40)
     for a, b in zip(flushed, raw):
         assert not ((a != 0) & (np.abs(a) < tiny)).any()
