@@ -157,6 +157,9 @@ def _accumulate(grads: dict[tuple, Tensor], key: tuple, g: Tensor) -> None:
 
 
 def _pop_output_grads(grads: dict, fn: Function, wanted: dict | None) -> list | None:
+    if len(fn._out_meta) == 1 and wanted is None:  # the common case, without the loops
+        g = grads.pop((fn, 0), None)
+        return None if g is None else [g]
     gys = []
     for i in range(len(fn._out_meta)):
         g = grads.pop((fn, i), None)
@@ -187,12 +190,12 @@ def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tenso
             continue
         if not isinstance(gx, Tensor):
             gx = Tensor._make(_to_array(gx))
-        if gx.shape != x.shape:
+        if gx.data.shape != x.data.shape:
             raise RuntimeError(
                 f"{type(fn).__name__}.backward returned a gradient of shape {shape_str(gx.shape)} "
                 f"for an input of shape {shape_str(x.shape)}; they must match."
             )
-        if gx.dtype != x.dtype:  # x * float64_array promotes; x's gradient keeps x's dtype
+        if gx.data.dtype != x.data.dtype:  # x * float64 promotes; x's gradient keeps x's dtype
             gx = _cast(gx, x.dtype)
         if x.creator is None:
             leaves[id(x)] = x
