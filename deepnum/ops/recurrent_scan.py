@@ -22,10 +22,12 @@ Denormals. As BPTT runs back through many steps the carried gradients decay geom
 eventually fall below the smallest normal float (1.2e-38 in float32). Arithmetic on such
 subnormal numbers is up to 100× slower on x86 CPUs, in BLAS as much as in NumPy. With
 ``FLUSH_DENORMALS`` (the default) the carried state gradients are set to zero each step where
-their magnitude is below ``finfo(dtype).tiny`` — what a CPU's flush-to-zero mode does — so no
-subnormal ever enters the next step's GEMM or the gradients; no result changes by more than that
-tiny absolute amount. (Setting the CPU's FTZ flag instead would change every other NumPy
-computation in the process and would not reach BLAS threads created earlier.)
+their magnitude is below ``finfo(dtype).tiny`` — what a CPU's flush-to-zero mode does — and so
+are such entries of the input gradient: once a carried gradient underflows it is exactly zero,
+so subnormals cannot pile up step after step in the loop's GEMMs and ufuncs, nor reach the
+layers below; no result changes by more than that tiny absolute amount. (Setting the CPU's FTZ
+flag instead would change every other NumPy computation in the process, and would not reach BLAS
+threads created earlier.)
 """
 
 from __future__ import annotations
@@ -252,7 +254,10 @@ class Gradients:
         rows = slice(s0 * B, s1 * B)
         flat = xp.ascontiguousarray(dZ[s0:s1].transpose(1, 0, 2)).reshape(dZ.shape[1], -1)
         if self.dx is not None:
-            xp.matmul(flat.T, self.kernel.T, out=self.dx[rows])
+            dx = self.dx[rows]
+            xp.matmul(flat.T, self.kernel.T, out=dx)
+            if scan.flush:  # tiny normal dZ times small weights can give subnormal dx
+                xp.copyto(dx, 0, where=xp.abs(dx) < scan.tiny)
         dW = scan.x[rows].T @ flat.T if self.dW is not None else None
         dU = None
         if self.dU is not None:
