@@ -1,13 +1,19 @@
 """Recurrent ops over whole sequences: ``lstm``, ``gru`` (``reset_after=True``) and
 ``simple_rnn``, with Keras's weight layouts and gate orders.
 
-Each op runs every time step inside ONE Function (the fused path, loops in
-``deepnum.ops.recurrent_kernels``): the input projection of all steps is one GEMM, each step one
-small GEMM plus gate maths, and backpropagation through time is a loop (no recursion) whose
-weight-gradient GEMMs run after it. The same maths written step by step in deepnum ops (the
-composite path) serves three purposes: activations other than the fused ones and recurrent
-dropout use it; it is the reference the fused op is tested against; and the fused backward falls
-back to it under ``create_graph=True``, so the ops are differentiable to any order.
+Each op runs every time step inside ONE Function (the fused path; loops in
+``deepnum.ops.recurrent_kernels``, the machinery around them in ``deepnum.ops.recurrent_scan``):
+the input projection ``x W + b`` of all steps is done by GEMMs outside the loop, each step does
+one small GEMM plus gate maths, and backpropagation through time is a loop (no recursion) whose
+weight-gradient GEMMs also run outside it. On long sequences those large GEMMs run on a worker
+thread, chunk by chunk, overlapped with the loop; subnormal gradients are flushed to zero (see
+``recurrent_scan`` for both).
+
+The same maths written step by step in deepnum ops (the composite path,
+``deepnum.ops.recurrent_composite``) serves three purposes: activations other than the fused
+ones and recurrent dropout use it; it is the reference the fused op is tested against; and the
+fused backward falls back to it under ``create_graph=True``, so the ops are differentiable to
+any order.
 
 Masks follow Keras: a masked step keeps the previous state; its output repeats the previous
 output (zeros before the first unmasked step), or is zero with ``zero_output_for_mask=True``.
