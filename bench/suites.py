@@ -276,4 +276,20 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
             markdown_table(["workload", "deepnum ms", "scikit-learn ms", "ratio"], rows),
             "",
         ]
+    lines += [
+        "## Notes",
+        "",
+        "- Denormals: long LSTM backward passes can drive gradients into the subnormal range, "
+        "where BLAS and ufuncs slow down by up to 100×. deepnum's fused recurrent backward "
+        "flushes values below the smallest normal float to zero in the carried state gradients "
+        "(`deepnum.ops.recurrent_scan.FLUSH_DENORMALS`, on by default) — what the CPU's "
+        "flush-to-zero mode does, without changing the process-wide FPU flags that other "
+        "threads and libraries share. Results change by at most ~1e-38. The LSTM row against "
+        "PyTorch with `torch.set_flush_denormal(True)` shows the reference without that trap.",
+        "- Peak memory is measured in separate processes, one per framework; 'growth' is the "
+        "high-water mark during 20 training steps minus the resident size after set-up.",
+        "- Timings on a shared machine are noisy: read the ratios (interleaved pairs), not the "
+        "absolute times.",
+        "",
+    ]
     return "\n".join(lines) + "\n"
