@@ -38,36 +38,17 @@ from pathlib import Path
 import numpy as np
 
 
-def build_cnn():
-    import deepnum as dn
-    from deepnum import layers
-
-    model = dn.Sequential(
-        [
-            dn.Input((28, 28, 1)),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10),
-        ]
-    )
-    model.compile(optimizer="adam", loss=dn.losses.SparseCategoricalCrossentropy(from_logits=True))
-    return model
-
-
 # ---------------------------------------------------------------------------- one rank
 def worker(batch: int, steps: int, warmup: int) -> None:
     """Train under MPI and print one JSON line of timings (seconds per step) on rank 0."""
     import deepnum as dn
+    from bench import workloads
     from deepnum import distributed
 
     distributed.init()
     size = distributed.size()
     dn.utils.set_random_seed(0)
-    model = build_cnn()
+    model = workloads.deepnum_cnn()  # the CNN of the main benchmark
     rng = np.random.default_rng(distributed.rank())
     n = batch * size * (warmup + steps)
     x = rng.random((n, 28, 28, 1), dtype=np.float32)
