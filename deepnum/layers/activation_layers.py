@@ -256,32 +256,51 @@ def _softmax_mask(inputs: Tensor, mask: Any) -> Any:
 
 
 class Maxout(Layer):
-    """Maxout (Goodfellow et al., 2013), with the semantics of TensorFlow-Addons' layer.
+    """Maxout (Goodfellow et al., 2013): the max over groups of pieces along ``axis``.
 
-    The axis of size d (a multiple of ``num_units``) is reshaped to ``(d // num_units,
-    num_units)`` and the max is taken over the first of the two, so unit j is
+    With ``grouping="contiguous"`` (the default) the axis of size d (a multiple of
+    ``num_units``) is viewed as ``(num_units, d // num_units)`` — contiguous groups — and each
+    group's max is taken:
 
-        y[..., j] = max_i x[..., i · num_units + j],  i = 0 … d/num_units − 1
+        y[..., j] = max_i x[..., j · (d / num_units) + i]
 
-    (each unit's pieces are ``num_units`` apart, exactly as ``tfa.layers.Maxout`` computes).
+    ``grouping="strided"`` reproduces what ``tfa.layers.Maxout``'s code computes (a reshape to
+    ``(d // num_units, num_units)``): unit j is the max of the pieces ``num_units`` apart,
+
+        y[..., j] = max_i x[..., i · num_units + j]
+
+    Both give the same family of functions (a fixed permutation of the preceding layer's
+    units), so either trains equally well; ``"strided"`` loads weights trained with
+    TensorFlow-Addons unchanged.
 
     Args:
         num_units: number of outputs along ``axis``; must divide the input's size there.
         axis: the axis to reduce (default the last).
+        grouping: ``"contiguous"`` or ``"strided"``.
 
     Example:
         >>> import deepnum as dn
         >>> dn.layers.Maxout(2)(dn.tensor([[1.0, 5.0, 3.0, 2.0]])).numpy().tolist()
+        [[5.0, 3.0]]
+        >>> dn.layers.Maxout(2, grouping="strided")(dn.tensor([[1.0, 5.0, 3.0, 2.0]])).tolist()
         [[3.0, 5.0]]
     """
 
-    def __init__(self, num_units: int, axis: int = -1, **kwargs: Any) -> None:
+    def __init__(
+        self, num_units: int, axis: int = -1, grouping: str = "contiguous", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.num_units = _args.positive_int("Maxout", "num_units", num_units)
         axis = _args.axis_arg("Maxout", "axis", axis)
         if isinstance(axis, list):
             raise ValueError(f"Maxout: argument `axis` must be one integer, received axis={axis}.")
+        if grouping not in ("contiguous", "strided"):
+            raise ValueError(
+                f"Maxout: argument `grouping` must be 'contiguous' or 'strided', received "
+                f"grouping={grouping!r}."
+            )
         self.axis = axis
+        self.grouping = grouping
 
     def build(self, input_shape: tuple) -> None:
         self.compute_output_shape(input_shape)
@@ -291,8 +310,12 @@ class Maxout(Layer):
         axis = self.axis % inputs.ndim
         shape = inputs.shape
         pieces = shape[axis] // self.num_units
-        grouped = ops.reshape(inputs, shape[:axis] + (pieces, self.num_units) + shape[axis + 1 :])
-        return ops.max(grouped, axis=axis)
+        if self.grouping == "contiguous":
+            groups, reduce_axis = (self.num_units, pieces), axis + 1
+        else:
+            groups, reduce_axis = (pieces, self.num_units), axis
+        grouped = ops.reshape(inputs, shape[:axis] + groups + shape[axis + 1 :])
+        return ops.max(grouped, axis=reduce_axis)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         axis = _args.check_axis(f'Maxout "{self.name}"', self.axis, input_shape)
@@ -308,7 +331,12 @@ class Maxout(Layer):
         return tuple(out)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "num_units": self.num_units, "axis": self.axis}
+        return {
+            **super().get_config(),
+            "num_units": self.num_units,
+            "axis": self.axis,
+            "grouping": self.grouping,
+        }
 
 
 __all__ = ["ELU", "LeakyReLU", "Maxout", "PReLU", "ReLU", "Softmax"]

@@ -125,9 +125,9 @@ def tfa_maxout(x: np.ndarray, num_units: int, axis: int) -> np.ndarray:
     "num_units, axis, shape",
     [(3, -1, (4, 12)), (2, -1, (2, 3, 8)), (4, 1, (2, 8, 5)), (5, -1, (3, 5))],
 )
-def test_maxout_matches_tensorflow_addons_semantics(num_units, axis, shape):
+def test_maxout_strided_matches_tensorflow_addons_code(num_units, axis, shape):
     x = data(*shape)
-    layer = layers.Maxout(num_units, axis=axis)
+    layer = layers.Maxout(num_units, axis=axis, grouping="strided")
     y = layer(x)
     np.testing.assert_array_equal(y.numpy(), tfa_maxout(x, num_units, axis))
     want_shape = list((None,) + shape[1:])
@@ -136,10 +136,32 @@ def test_maxout_matches_tensorflow_addons_semantics(num_units, axis, shape):
     assert layer.count_params() == 0
 
 
-def test_maxout_picks_strided_pieces():
-    # d = 6, num_units = 3: unit j is the max of x[j] and x[j + 3].
+def contiguous_maxout(x: np.ndarray, num_units: int, axis: int) -> np.ndarray:
+    """The issue's definition: the axis viewed as (num_units, d // num_units), max per group."""
+    axis = axis % x.ndim
+    shape = x.shape[:axis] + (num_units, x.shape[axis] // num_units) + x.shape[axis + 1 :]
+    return x.reshape(shape).max(axis=axis + 1)
+
+
+@pytest.mark.parametrize(
+    "num_units, axis, shape",
+    [(3, -1, (4, 12)), (2, -1, (2, 3, 8)), (4, 1, (2, 8, 5)), (5, -1, (3, 5))],
+)
+def test_maxout_contiguous_groups_by_default(num_units, axis, shape):
+    x = data(*shape)
+    np.testing.assert_array_equal(
+        layers.Maxout(num_units, axis=axis)(x).numpy(), contiguous_maxout(x, num_units, axis)
+    )
+
+
+def test_maxout_groups_by_hand():
+    # d = 6, num_units = 3: contiguous groups (x0, x1), (x2, x3), (x4, x5); strided groups
+    # (x0, x3), (x1, x4), (x2, x5).
     x = np.array([[1.0, 9.0, 2.0, 4.0, 3.0, 8.0]], np.float32)
-    assert layers.Maxout(3)(x).numpy().tolist() == [[4.0, 9.0, 8.0]]
+    assert layers.Maxout(3)(x).numpy().tolist() == [[9.0, 4.0, 8.0]]
+    assert layers.Maxout(3, grouping="strided")(x).numpy().tolist() == [[4.0, 9.0, 8.0]]
+    with pytest.raises(ValueError, match="grouping"):
+        layers.Maxout(3, grouping="diagonal")
 
 
 def test_maxout_gradient_float64_and_symbolic_shape():
