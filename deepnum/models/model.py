@@ -52,6 +52,8 @@ class Model(Trainer, Layer):
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs, outputs): pass both `inputs` and `outputs`.")
+            if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+                outputs = outputs[0]  # Keras returns the one output itself, not a list
             self._graph = Graph(inputs, outputs)
             self.built = True
 

@@ -198,3 +198,13 @@ def test_graph_disconnected_error():
     out = layers.Dense(1)(layers.add([a, b]))
     with pytest.raises(ValueError, match="Graph disconnected"):
         dn.Model(a, out)
+
+
+def test_single_output_in_a_list_is_returned_alone_like_keras(keras):
+    def build(lib):
+        i = lib.Input((3,))
+        return lib.Model(i, [lib.layers.Dense(2)(i)])
+
+    x = np.ones((2, 3), "float32")
+    ours, theirs = build(dn).predict(x, verbose=0), build(keras).predict(x, verbose=0)
+    assert type(ours) is type(theirs) is np.ndarray
