@@ -124,12 +124,7 @@ class Trainer:
         total = None
         if self._compile_loss is not None and y is not None:
             ys, ps = self._as_list(y), self._as_list(y_pred)
-            sws = (
-                self._as_list(sample_weight)
-                if not isinstance(sample_weight, np.ndarray)
-                else [sample_weight] * len(ys)
-            )
-            total, parts = self._compile_loss(ys, ps, sws)
+            total, parts = self._compile_loss(ys, ps, self._weights_per_output(sample_weight))
             for tracker, part in zip(getattr(self, "_output_loss_trackers", []), parts):
                 if part is not None:
                     tracker.update_state(float(part.data))
@@ -145,19 +140,18 @@ class Trainer:
     def _update_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
         if self._compile_metrics is None or y is None:
             return
-        ys = [None if v is None else to_numpy(getattr(v, "data", v)) for v in self._as_list(y)]
-        ps = [to_numpy(p.data) for p in self._as_list(y_pred)]
-        sws = (
-            self._as_list(sample_weight)
-            if not isinstance(sample_weight, np.ndarray)
-            else [sample_weight] * len(ys)
-        )
-        self._compile_metrics.update_state(ys, ps, sws)
+        ys = [None if v is None else _host(v) for v in self._as_list(y)]
+        ps = [_host(p) for p in self._as_list(y_pred)]
+        self._compile_metrics.update_state(ys, ps, self._weights_per_output(sample_weight))
+
+    def _weights_per_output(self, sample_weight: Any) -> list:
+        """One sample-weight array per output (a single array applies to every output)."""
+        if isinstance(sample_weight, np.ndarray):
+            return [sample_weight] * len(self._as_list(None))
+        return self._as_list(sample_weight)
 
     def get_metrics_result(self) -> dict[str, float]:
-        return {
-            m.name: float(to_numpy(getattr(m.result(), "data", m.result()))) for m in self.metrics
-        }
+        return {m.name: float(_host(m.result())) for m in self.metrics}
 
     def _on_device(self, data: Any) -> Any:
         """Move a batch's arrays to the device of the model's weights (GPU training)."""
@@ -380,7 +374,7 @@ class Trainer:
         outputs: list = []
         for batch in batches.epoch():
             out = self.predict_step(batch)
-            outputs.append(map_structure(lambda t: to_numpy(getattr(t, "data", t)), out))
+            outputs.append(map_structure(_host, out))
         if not outputs:
             raise ValueError("predict: the input contains no samples.")
         first = outputs[0]
@@ -419,7 +413,7 @@ class Trainer:
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for exactly this batch as NumPy arrays."""
         out = self.predict_step((x,))
-        return map_structure(lambda t: to_numpy(getattr(t, "data", t)), out)
+        return map_structure(_host, out)
 
     # ------------------------------------------------------------------ checks
     def _preflight(self, x: Any, y: Any) -> None:
@@ -442,6 +436,11 @@ class Trainer:
                 loss(yt, yp)
             except (ValueError, IndexError) as e:
                 raise ValueError(_target_message(loss, name, yp.shape, np.shape(yt), e)) from None
+
+
+def _host(value: Any) -> np.ndarray:
+    """A Tensor's or array's values as a NumPy array on the host."""
+    return to_numpy(value.data if isinstance(value, Tensor) else value)
 
 
 def _split_validation(data: Any) -> tuple:
