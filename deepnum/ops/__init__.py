@@ -22,7 +22,18 @@ from deepnum.ops.conv import (
     depthwise_conv,
     separable_conv,
 )
-from deepnum.ops.creation import full_like, ones_like, zeros_like
+from deepnum.ops.creation import (
+    arange,
+    convert_to_numpy,
+    convert_to_tensor,
+    eye,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 from deepnum.ops.ctc import ctc_loss
 from deepnum.ops.indexing import getitem, one_hot, take, take_along_axis
 from deepnum.ops.linalg import dot, einsum, inner, matmul, outer, tensordot

@@ -29,3 +29,15 @@ def test_full_like():
     np.testing.assert_array_equal(out.numpy(), np.full((2, 2), 2.5))
     assert out.dtype == np.float32
     assert ops.full_like(x, 3, dtype="int64").numpy().tolist() == [[3, 3], [3, 3]]
+
+
+def test_keras_style_constructors_match_numpy():
+    import deepnum as dn
+
+    np.testing.assert_array_equal(dn.ops.zeros((2, 3)).numpy(), np.zeros((2, 3), "float32"))
+    np.testing.assert_array_equal(dn.ops.ones(4).numpy(), np.ones(4, "float32"))
+    np.testing.assert_array_equal(dn.ops.full((2,), 7.0).numpy(), np.full(2, 7.0, "float32"))
+    np.testing.assert_array_equal(dn.ops.arange(1, 7, 2).numpy(), np.arange(1, 7, 2))
+    np.testing.assert_array_equal(dn.ops.eye(3, k=1).numpy(), np.eye(3, k=1, dtype="float32"))
+    t = dn.ops.convert_to_tensor([1, 2], dtype="float64")
+    assert t.dtype == np.float64 and isinstance(dn.ops.convert_to_numpy(t), np.ndarray)
