@@ -71,10 +71,18 @@ class CompileMetrics:
     shapes of labels and outputs are known (``"accuracy"`` becomes binary, sparse or
     categorical accuracy accordingly)."""
 
-    def __init__(self, metrics: Any, names: list[str], compile_loss: CompileLoss | None) -> None:
+    def __init__(
+        self,
+        metrics: Any,
+        names: list[str],
+        compile_loss: CompileLoss | None,
+        unweighted: CompileMetrics | None = None,
+    ) -> None:
         self.names, self.compile_loss = names, compile_loss
         self.specs = _spread_metrics(metrics, names)
         self.metrics: list[list[Any]] | None = None
+        # Weighted metrics whose name an unweighted one already uses get Keras's "weighted_".
+        self.unweighted = unweighted
 
     def build(self, y_true: list, y_pred: list) -> None:
         self.metrics = []
@@ -85,6 +93,10 @@ class CompileMetrics:
                 metric = metrics_module.get_metric(spec, y_true[k], y_pred[k], loss=loss)
                 if len(self.names) > 1:
                     metric.name = f"{self.names[k]}_{metric.name}"
+                if self.unweighted is not None and metric.name in {
+                    m.name for m in self.unweighted.flat
+                }:
+                    metric.name = f"weighted_{metric.name}"
                 resolved.append(metric)
             self.metrics.append(resolved)
 

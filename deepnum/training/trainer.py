@@ -25,7 +25,9 @@ class Trainer:
         self.history = None
         self._compile_loss = None
         self._compile_metrics = None
+        self._compile_weighted_metrics = None
         self._loss_tracker = None
+        self._output_loss_trackers: list = []
         self._compile_config: dict | None = None
         self._fit_weights: list | None = None
 
@@ -49,7 +51,8 @@ class Trainer:
             loss: a name, function or Loss; or a list/dict with one per output.
             loss_weights: scalar weights of each output's loss in the total.
             metrics: a list of names/functions/Metrics (``"accuracy"`` adapts to the loss),
-                or a dict/list of lists per output.
+                or a dict/list of lists per output. They ignore sample weights, as in Keras.
+            weighted_metrics: metrics updated with ``sample_weight`` / ``class_weight``.
         """
         from deepnum import metrics as metrics_module
         from deepnum import optimizers
@@ -58,10 +61,9 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         names = output_names(self)
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = (
-            CompileMetrics(metrics, names, self._compile_loss)
-            if self._compile_loss is not None
-            else CompileMetrics(metrics, names, None)
+        self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss)
+        self._compile_weighted_metrics = CompileMetrics(
+            weighted_metrics, names, self._compile_loss, unweighted=self._compile_metrics
         )
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = (
@@ -72,6 +74,7 @@ class Trainer:
             "loss": loss,
             "loss_weights": loss_weights,
             "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
         }
         self.compiled = True
         self.stop_training = False
@@ -86,9 +89,10 @@ class Trainer:
     @property
     def metrics(self) -> list[Any]:
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        out += getattr(self, "_output_loss_trackers", [])
-        if self._compile_metrics is not None:
-            out += self._compile_metrics.flat
+        out += self._output_loss_trackers
+        for compiled in (self._compile_metrics, self._compile_weighted_metrics):
+            if compiled is not None:
+                out += compiled.flat
         return out
 
     @property
@@ -125,7 +129,7 @@ class Trainer:
         if self._compile_loss is not None and y is not None:
             ys, ps = self._as_list(y), self._as_list(y_pred)
             total, parts = self._compile_loss(ys, ps, self._weights_per_output(sample_weight))
-            for tracker, part in zip(getattr(self, "_output_loss_trackers", []), parts):
+            for tracker, part in zip(self._output_loss_trackers, parts):
                 if part is not None:
                     tracker.update_state(float(part.data))
         for penalty in self.losses:
@@ -142,7 +146,10 @@ class Trainer:
             return
         ys = [None if v is None else _host(v) for v in self._as_list(y)]
         ps = [_host(p) for p in self._as_list(y_pred)]
-        self._compile_metrics.update_state(ys, ps, self._weights_per_output(sample_weight))
+        self._compile_metrics.update_state(ys, ps, [None] * len(ys))
+        if self._compile_weighted_metrics is not None:
+            weights = self._weights_per_output(sample_weight)
+            self._compile_weighted_metrics.update_state(ys, ps, weights)
 
     def _weights_per_output(self, sample_weight: Any) -> list:
         """One sample-weight array per output (a single array applies to every output)."""

@@ -91,3 +91,30 @@ def test_batch_size_must_be_positive():
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         model.fit(x, y, batch_size=0, verbose=0)
+
+
+def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it_like_keras():
+    keras = reference("keras")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((30, 4)).astype("float32")
+    y = rng.integers(0, 3, 30)
+    w = rng.random(30).astype("float32")
+
+    def run(model):
+        model.compile(
+            "sgd",
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            weighted_metrics=["accuracy"],
+        )
+        return model.fit(
+            x, y, sample_weight=w, batch_size=10, epochs=1, shuffle=False, verbose=0
+        ).history
+
+    ref = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model = dn.Sequential([dn.Input((4,)), layers.Dense(3, "softmax")])
+    model.set_weights(ref.get_weights())
+    theirs, ours = run(ref), run(model)
+    assert set(ours) == set(theirs) == {"loss", "accuracy", "weighted_accuracy"}
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
