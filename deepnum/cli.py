@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--epochs", type=int, default=None, help="training epochs")
     demo.add_argument(
-        "--samples", type=int, default=12000, help="training samples used from MNIST-sized sets"
+        "--samples", type=int, default=24000, help="training samples used from MNIST-sized sets"
     )
     demo.add_argument("--out", default=".", help="directory for history.png and confusion.png")
     sub.add_parser("info", help="print version, backend, BLAS, threads and GPUs")

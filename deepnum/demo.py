@@ -58,7 +58,7 @@ def build_cnn(input_shape: tuple, classes: int):
 
 
 def run_demo(
-    dataset: str = "auto", epochs: int | None = None, samples: int = 12000, out: str = "."
+    dataset: str = "auto", epochs: int | None = None, samples: int = 24000, out: str = "."
 ) -> int:
     import deepnum as dn
 
@@ -69,7 +69,7 @@ def run_demo(
     model = build_cnn(x.shape[1:], classes)
     model.summary()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    epochs = epochs or (15 if name == "digits" else 2)
+    epochs = epochs or (15 if name == "digits" else 3)
     start = time.perf_counter()
     history = model.fit(
         x, y, batch_size=64 if name != "digits" else 32, epochs=epochs, validation_split=0.1
