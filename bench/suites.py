@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import machine, workloads
+from bench import jax_workloads, machine, workloads
 from bench.harness import HEADER, Pair, interleave, markdown_table
 
 
@@ -47,6 +47,19 @@ def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pai
     pairs = [
         interleave(label, ours, ref, repeats=repeats, samples_per_step=batch, flops_per_step=flops)
     ]
+    if jax_workloads.available():  # JAX (jit) on the CPU, from the same initial weights
+        jax_step = jax_workloads.train_step(name, model, x, y)
+        pairs.append(
+            interleave(
+                label + " (against JAX jit)",
+                ours,
+                jax_step,
+                repeats=repeats,
+                samples_per_step=batch,
+                flops_per_step=flops,
+                ref_name="JAX",
+            )
+        )
     if name == "lstm":
 
         def ref_ftz():
@@ -290,6 +303,9 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "high-water mark during 20 training steps minus the resident size after set-up.",
         "- Timings on a shared machine are noisy: read the ratios (interleaved pairs), not the "
         "absolute times.",
+        "- JAX rows (present when JAX is installed) time a jit-compiled step with the same "
+        "initial weights and Keras's Adam; XLA's CPU thread pool stays busy between its steps, "
+        "so deepnum's interleaved times in those rows run slower than in the PyTorch rows.",
         "",
     ]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""The benchmark compares like with like: PyTorch twins compute the same function from the same
+initial weights as deepnum's models (checked here on the forward pass and the loss)."""
+
+import numpy as np
+import pytest
+
+from bench import workloads
+from tests.conftest import reference
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm"])
+def test_torch_twin_computes_the_same_loss(name):
+    torch = reference("torch")
+    if name == "mlp":
+        x, y = workloads.mnist_batch(8, flat=True)
+        model = workloads.deepnum_mlp()
+        net, loss_fn = workloads.torch_mlp(model)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    elif name == "cnn":
+        x, y = workloads.mnist_batch(8)
+        model = workloads.deepnum_cnn()
+        net, loss_fn = workloads.torch_cnn(model)
+        xt, yt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+    else:
+        x, y = workloads.imdb_batch(4, steps=12)
+        model = workloads.deepnum_lstm(12)
+        net, loss_fn = workloads.torch_lstm(model)
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    ours = model.test_on_batch(x, y)
+    with torch.no_grad():
+        theirs = float(loss_fn(net(xt), yt))
+    np.testing.assert_allclose(ours, theirs, rtol=2e-5)
