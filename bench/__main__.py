@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated workloads (also: fit, unsupervised)",
     )
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu, or cuda: the training workloads on a GPU (CuPy)"
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter LSTM")
     args = parser.parse_args(argv)
     machine.set_threads(args.threads)
@@ -34,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     only = args.only.split(",")
     repeats = 5 if args.quick else args.repeats
     start = time.perf_counter()
-    sections = suites.run(only, repeats=repeats, quick=args.quick, threads=args.threads)
+    sections = suites.run(
+        only, repeats=repeats, quick=args.quick, threads=args.threads, device=args.device
+    )
     report = suites.render(sections, args.threads, time.perf_counter() - start)
     print(report)
     if args.write:

@@ -19,7 +19,9 @@ def _torch():
     return torch
 
 
-def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pair]:
+def training_pairs(
+    name: str, repeats: int, batch: int, quick: bool, device: str = "cpu"
+) -> list[Pair]:
     torch = _torch()
     if name == "mlp":
         x, y = workloads.mnist_batch(batch, flat=True)
@@ -40,14 +42,23 @@ def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pai
         net, loss_fn = workloads.torch_lstm(model)
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         flops = workloads.lstm_flops(batch, steps)
+    if device != "cpu":  # both sides keep weights and the batch on the GPU between steps
+        from deepnum.backend import to_device
+
+        model.to(device)
+        x, y = to_device(x, device), to_device(y, device)
+        net, xt, yt = net.to(device), xt.to(device), yt.to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-    ref = workloads.torch_step(net, loss_fn, opt, xt, yt)
+    step = workloads.torch_step(net, loss_fn, opt, xt, yt)
+    ref = step if device == "cpu" else (lambda: (step(), torch.cuda.synchronize()))
     ours = lambda: model.train_on_batch(x, y)  # noqa: E731
-    label = f"{name.upper()} train step, batch {batch}"
+    label = f"{name.upper()} train step, batch {batch}" + (
+        f" ({device})" if device != "cpu" else ""
+    )
     pairs = [
         interleave(label, ours, ref, repeats=repeats, samples_per_step=batch, flops_per_step=flops)
     ]
-    if jax_workloads.available():  # JAX (jit) on the CPU, from the same initial weights
+    if device == "cpu" and jax_workloads.available():  # JAX jit, the same initial weights
         jax_step = jax_workloads.train_step(name, model, x, y)
         pairs.append(
             interleave(
@@ -60,7 +71,7 @@ def training_pairs(name: str, repeats: int, batch: int, quick: bool) -> list[Pai
                 ref_name="JAX",
             )
         )
-    if name == "lstm":
+    if name == "lstm" and device == "cpu":
 
         def ref_ftz():
             torch.set_flush_denormal(True)
@@ -198,12 +209,18 @@ def memory(threads: int) -> list[list[str]]:
     return rows
 
 
-def run(only: list[str], repeats: int, quick: bool, threads: int) -> dict[str, Any]:
+def run(
+    only: list[str], repeats: int, quick: bool, threads: int, device: str = "cpu"
+) -> dict[str, Any]:
     sections: dict[str, Any] = {"pairs": [], "sgemm": machine.sgemm_gflops()}
     batches = {"mlp": 128, "cnn": 64, "lstm": 64}
+    if device != "cpu":  # GPU runs use larger batches (issue: 512 / 256 / 128)
+        batches = {"mlp": 512, "cnn": 256, "lstm": 128}
     for name in ("mlp", "cnn", "lstm"):
         if name in only:
-            sections["pairs"] += training_pairs(name, repeats, batches[name], quick)
+            sections["pairs"] += training_pairs(name, repeats, batches[name], quick, device)
+    if device != "cpu":
+        return sections
     if "overhead" in only:
         sections["pairs"] += overhead_pairs(repeats)
     if "predict" in only:
