@@ -78,6 +78,7 @@ __all__ = [
     "decomposition",
     "onnx",
     "plot",
+    "random",
     "constraints",
     "data",
     "datasets",
