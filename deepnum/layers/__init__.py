@@ -62,6 +62,7 @@ from deepnum.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from deepnum.layers.preprocessing import Rescaling
 from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN
 from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from deepnum.layers.spatial_reshaping import (

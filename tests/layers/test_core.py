@@ -398,3 +398,10 @@ def test_lambda_output_shape_arguments_and_validation():
 )
 def test_configs_match_keras_and_round_trip(make):
     check_config_matches(make(K), make(dn), from_keras=True)
+
+
+@pytest.mark.parametrize("scale, offset", [(1 / 255, 0.0), (2.0, -1.0), ([1.0, 0.5, 2.0], 0.25)])
+def test_rescaling_matches_keras(scale, offset):
+    k = keras()
+    x = np.random.default_rng(0).uniform(0, 255, (2, 4, 3)).astype("float32")
+    compare_with_keras(k.layers.Rescaling(scale, offset), layers.Rescaling(scale, offset), x)
