@@ -27,12 +27,14 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        dtype = self.dtype
-        scale = self.scale if isinstance(self.scale, (int, float)) else _array(self.scale, dtype)
-        offset = (
-            self.offset if isinstance(self.offset, (int, float)) else _array(self.offset, dtype)
-        )
-        return inputs.astype(dtype) * scale + offset
+        scale, offset = self._constant(self.scale, inputs), self._constant(self.offset, inputs)
+        return inputs.astype(self.dtype) * scale + offset
+
+    def _constant(self, value: Any, inputs: Tensor) -> Any:
+        """A Python number as it is; an array on the inputs' device, in the layer's dtype."""
+        if isinstance(value, (int, float)):
+            return value
+        return inputs.xp.asarray(value, dtype=self.dtype)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
