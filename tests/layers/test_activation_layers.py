@@ -8,6 +8,7 @@ import pytest
 
 import deepnum as dn
 from deepnum import layers
+from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, compare_with_keras, keras, to_np
 
 K = keras()
@@ -81,7 +82,7 @@ def test_softmax_matches_keras(axis, shape):
 
 @pytest.mark.parametrize("mask_shape", [(3, 5), (5,), (3, 1)])
 def test_softmax_with_mask_matches_keras(mask_shape):
-    torch = pytest.importorskip("torch")
+    torch = reference("torch")
     x = data(3, 5)
     mask = np.random.default_rng(1).random(mask_shape) > 0.4
     mask.flat[0] = True

@@ -8,6 +8,7 @@ import pytest
 
 import deepnum as dn
 from deepnum import layers
+from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, compare_with_keras, keras, to_np
 
 K = keras()
@@ -87,7 +88,7 @@ def test_batchnorm_inference_leaves_moving_statistics_and_frozen_layer_is_infere
 
 
 def test_batchnorm_with_mask_matches_keras():
-    torch = pytest.importorskip("torch")
+    torch = reference("torch")
     x = data(3, 5, 4)
     mask = np.ones((3, 5), bool)
     mask[0, 3:] = False

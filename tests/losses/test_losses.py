@@ -7,6 +7,7 @@ import pytest
 
 import deepnum as dn
 import deepnum.losses as losses
+from tests.conftest import reference
 from tests.losses.conftest import make_inputs, sample_weight, to_numpy
 
 # (class name, constructor kwargs, kind of inputs, function name)
@@ -157,7 +158,7 @@ def test_second_order(fn, kind, kwargs):
 
 
 def test_gradient_matches_torch_autograd():
-    torch = pytest.importorskip("torch")
+    torch = reference("torch")
     y_true, logits = make_inputs("categorical_logits", dtype="float64", seed=11)
     x = dn.tensor(logits, requires_grad=True)
     losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(y_true, x).backward()
