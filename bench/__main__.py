@@ -1,9 +1,9 @@
 """``python -m bench`` (or ``deepnum bench``): deepnum against PyTorch in one run.
 
-Every workload is timed in interleaved pairs (deepnum, PyTorch, deepnum, ...) after a warm-up,
-with the same thread count on both sides; the report gives the median and range of ms/step and
-the median of the per-pair ratios deepnum/PyTorch. ``--write`` regenerates
-docs/performance.md.
+Every workload is timed in alternating turns (deepnum, PyTorch, deepnum, ...) after a warm-up,
+with the same thread count on both sides; a training turn is a run of consecutive steps. The
+report gives the median and range of ms/step and the median of the per-turn ratios
+deepnum/PyTorch. ``--write`` regenerates docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Interleaved timing: A B A B … after a warm-up, so both sides see the same machine load."""
+"""Interleaved timing: turns of A and B after a warm-up, so both sides see the same machine
+load, each measured over consecutive steps so that neither pays for the other's threads."""
 
 from __future__ import annotations
 
@@ -79,24 +80,35 @@ def interleave(
     warmup: int = 3,
     repeats: int = 15,
     inner: int = 1,
+    block: int = 1,
     samples_per_step: int = 0,
     flops_per_step: float = 0.0,
     ref_name: str = "PyTorch",
 ) -> Pair:
-    """Time ``ours`` and ``ref`` alternately; ``inner`` calls per measurement (for tiny ops)."""
+    """Time ``ours`` and ``ref`` in alternating turns after a warm-up.
+
+    Each turn runs one step of the side whose turn it is (untimed when ``block > 1``), then
+    ``block`` timed measurements of ``inner`` calls each, and records their median: a side
+    is measured in its steady state, after the other side's threads have gone idle and its
+    own buffers and caches are warm again, which is what a training loop sees. ``inner``
+    repeats tiny ops within one measurement.
+    """
     for _ in range(warmup):
         ours()
         ref()
-    a, b = [], []
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(inner):
-            ours()
-        a.append((time.perf_counter() - t) / inner)
-        t = time.perf_counter()
-        for _ in range(inner):
-            ref()
-        b.append((time.perf_counter() - t) / inner)
+        for fn, times in ((ours, a), (ref, b)):
+            if block > 1:
+                fn()
+            turn = []
+            for _ in range(block):
+                t = time.perf_counter()
+                for _ in range(inner):
+                    fn()
+                turn.append((time.perf_counter() - t) / inner)
+            times.append(statistics.median(turn))
     return Pair(name, a, b, samples_per_step, flops_per_step, ref_name)
 
 

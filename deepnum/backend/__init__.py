@@ -4,6 +4,7 @@ Everything above this package reaches NumPy or CuPy only through
 :func:`get_array_module` (``xp``), so the same op code runs on both.
 """
 
+from deepnum.backend import memory
 from deepnum.backend.arrays import (
     cupy_available,
     get_array_module,
@@ -26,7 +27,10 @@ from deepnum.backend.dtypes import (
     set_floatx,
     standardize_dtype,
 )
+from deepnum.backend.memory import allocator_tuned, release_memory, tune_allocator
 from deepnum.backend.random import default_rng, seed_everything
+
+memory._tune_on_import()
 
 __all__ = [
     "Device",
@@ -37,14 +41,17 @@ __all__ = [
     "to_device",
     "cupy_available",
     "default_rng",
+    "allocator_tuned",
     "epsilon",
     "floatx",
     "get_array_module",
     "is_array",
     "is_float_dtype",
+    "release_memory",
     "seed_everything",
     "set_epsilon",
     "set_floatx",
     "standardize_dtype",
     "to_numpy",
+    "tune_allocator",
 ]
