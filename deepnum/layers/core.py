@@ -15,6 +15,7 @@ from deepnum.backend import get_array_module
 from deepnum.layers import _args
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
+from deepnum.ops import accel
 
 
 class Dense(Layer):
@@ -226,8 +227,9 @@ class EmbeddingLookup(Function):
 
 class EmbeddingScatter(Function):
     """The adjoint of the lookup: zeros of the table's shape with each row of ``g`` added at its
-    id. On NumPy it is one ``add.at`` on the flattened table with flat indices
-    ``id · dim + j`` — several times faster than ``add.at`` with 2-D row indices."""
+    id. On NumPy it is a compiled loop when numba is installed (``deepnum.ops.accel``), else
+    one ``add.at`` on the flattened table with flat indices ``id · dim + j`` — several times
+    faster than ``add.at`` with 2-D row indices."""
 
     def __init__(self, ids: Any, shape: tuple[int, int]) -> None:
         self.ids, self.shape = ids, shape
@@ -236,7 +238,10 @@ class EmbeddingScatter(Function):
         xp = get_array_module(g)
         rows, dim = self.shape
         out = xp.zeros(self.shape, dtype=g.dtype)
-        if xp is np:
+        scatter = accel.kernel("scatter_add_rows") if xp is np else None
+        if scatter is not None:
+            scatter(out, self.ids.reshape(-1), g.reshape(-1, dim))
+        elif xp is np:
             flat = (self.ids.reshape(-1, 1) * dim + np.arange(dim)).ravel()
             np.add.at(out.reshape(-1), flat, g.reshape(-1))
         else:  # pragma: no cover - CuPy

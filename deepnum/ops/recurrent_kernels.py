@@ -42,11 +42,16 @@ def lstm_forward(scan: Scan, h0, c0, kernel, recurrent_kernel, bias):
     TC = xp.empty((T, U, B), dtype=scan.dtype)
     H[0], C[0] = h0.T, c0.T
     z, ig = xp.empty((4 * U, B), dtype=scan.dtype), xp.empty((U, B), dtype=scan.dtype)
+    step = _numba_kernel(scan, "lstm_step")
     with serial_blas(xp):
         proj.start()
         for s in range(T):
             proj.wait(s)
             a, c = A[s], C[s + 1]
+            if step is not None:
+                xp.matmul(UsT, H[s], out=z)
+                step(a, z, C[s], c, TC[s], H[s + 1])
+                continue
             xp.matmul(UsT, H[s], out=z)
             a += z
             xp.tanh(a, out=a)
@@ -62,6 +67,15 @@ def lstm_forward(scan: Scan, h0, c0, kernel, recurrent_kernel, bias):
                 xp.copyto(H[s + 1], H[s], where=scan.drop[s])
     saved = (A, H, C, TC, k, xp.ascontiguousarray(rk), order)
     return (scan.outputs(H), H[T].T, C[T].T), saved
+
+
+def _numba_kernel(scan: Scan, name: str):
+    """The compiled step kernel when numba is on and the loop is float32, unmasked NumPy."""
+    if scan.keep is not None or scan.dtype != "float32" or scan.xp.__name__ != "numpy":
+        return None
+    from deepnum.ops import accel
+
+    return accel.kernel(name)
 
 
 def _lstm_factors(xp, U, A, C, TC, Q, P):
@@ -89,14 +103,37 @@ def lstm_backward(scan: Scan, saved, gy, gh, gc, needs):
     xp, T, B, U = scan.xp, scan.T, scan.B, scan.U
     A, H, C, TC, k, rk, order = saved
     gY = scan.output_grads(gy)
-    dZ, Q = xp.empty((T, 4 * U, B), dtype=scan.dtype), xp.empty((T, 4 * U, B), dtype=scan.dtype)
-    P = xp.empty((T, U, B), dtype=scan.dtype)
-    factors = Chunked(scan, _lstm_factors(xp, U, A, C, TC, Q, P), reverse=True)
+    dZ = xp.empty((T, 4 * U, B), dtype=scan.dtype)
     grads = scan.gradients(k, (needs[0], needs[3], needs[4], needs[5]))
     carry = xp.empty((2 * U, B), dtype=scan.dtype)  # [dh; dc], flushed together
     carry[:U], carry[U:] = gh.T, gc.T
     if not scan.return_sequences:
         carry[:U] += gY
+    step = _numba_kernel(scan, "lstm_step_backward")
+    if step is not None:
+        tiny = scan.dtype.type(scan.tiny if scan.flush else 0)
+        with serial_blas(xp):
+            for s in range(T - 1, -1, -1):
+                if scan.return_sequences:
+                    carry[:U] += gY[s]
+                step(carry[:U], carry[U:], A[s], C[s], TC[s], dZ[s], tiny)
+                xp.matmul(rk, dZ[s], out=carry[:U])
+                grads.step_done(dZ, H, s)
+            grads.drain(dZ, H)
+        scan.flush_tiny(carry, xp.empty_like(carry), xp.empty(carry.shape, bool))
+    else:
+        _lstm_bptt(scan, A, C, TC, rk, gY, dZ, H, carry, grads)
+    dx, dW, dU, db = grads.finish(dZ, H)
+    dW, dU, db = (None if g is None else g[..., xp.argsort(order)] for g in (dW, dU, db))
+    return dx, carry[:U].T.copy(), carry[U:].T.copy(), dW, dU, db
+
+
+def _lstm_bptt(scan: Scan, A, C, TC, rk, gY, dZ, H, carry, grads) -> None:
+    """The BPTT loop in NumPy ufuncs, with the gate derivatives precomputed chunk by chunk."""
+    xp, T, B, U = scan.xp, scan.T, scan.B, scan.U
+    Q = xp.empty((T, 4 * U, B), dtype=scan.dtype)
+    P = xp.empty((T, U, B), dtype=scan.dtype)
+    factors = Chunked(scan, _lstm_factors(xp, U, A, C, TC, Q, P), reverse=True)
     new = xp.empty_like(carry) if scan.keep is not None else carry
     u, scratch, flags = (
         xp.empty((U, B), scan.dtype),
@@ -127,9 +164,6 @@ def lstm_backward(scan: Scan, saved, gy, gh, gc, needs):
             scan.flush_tiny(carry, scratch, flags)
             grads.step_done(dZ, H, s)
         grads.drain(dZ, H)
-    dx, dW, dU, db = grads.finish(dZ, H)
-    dW, dU, db = (None if g is None else g[..., xp.argsort(order)] for g in (dW, dU, db))
-    return dx, carry[:U].T.copy(), carry[U:].T.copy(), dW, dU, db
 
 
 # ---------------------------------------------------------------------------- GRU

@@ -8,6 +8,7 @@ import numpy as np
 
 from deepnum.autodiff.variable import Variable
 from deepnum.backend import get_array_module
+from deepnum.ops import accel
 from deepnum.optimizers.base import Optimizer, check_number
 
 
@@ -105,6 +106,12 @@ class Adam(Optimizer):
         t = dt(self._step_count() + 1)
         alpha = dt(learning_rate) * np.sqrt(dt(1) - dt(self.beta_2) ** t)
         alpha /= dt(1) - dt(self.beta_1) ** t
+        fused = _fused_adam(w, gradient, m, v) if not self.amsgrad else None
+        if fused is not None:  # one compiled pass, the same operations as below
+            betas = (self.beta_1, 1 - self.beta_1, self.beta_2, 1 - self.beta_2)
+            flat = [a.reshape(-1) for a in (w, gradient, m, v)]
+            fused(*flat, *(dt(b) for b in betas), alpha, dt(self.epsilon))
+            return
         denominator, step = self._temp(0, w), self._temp(1, w)
         m *= self.beta_1
         m += xp.multiply(gradient, 1 - self.beta_1, out=step)
@@ -127,6 +134,17 @@ class Adam(Optimizer):
             "epsilon": self.epsilon,
             "amsgrad": self.amsgrad,
         }
+
+
+def _fused_adam(w: Any, g: Any, m: Any, v: Any) -> Any:
+    """numba's Adam kernel (``deepnum.ops.accel``) for contiguous NumPy float arrays, else None."""
+    if type(w) is not np.ndarray or w.dtype.kind != "f" or w.dtype.itemsize < 4:
+        return None
+    if g.dtype != w.dtype or m.dtype != w.dtype or v.dtype != w.dtype:
+        return None
+    if not (w.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
+        return None
+    return accel.kernel("adam")
 
 
 class AdamW(Adam):

@@ -1,0 +1,141 @@
+"""Optional compiled kernels (numba) for the loops that NumPy runs as many separate passes:
+
+* the LSTM's time step: one call fuses the gate maths that the NumPy loop does in about ten
+  ufunc passes (the per-step GEMM stays in BLAS); float32, unmasked sequences;
+* the embedding gradient, a scatter-add of rows (``np.add.at`` is several times slower);
+* Adam's update, one pass over each variable instead of about twelve.
+
+numba is an optional accelerator (``pip install deepnum[numba]``): without it, or with the
+environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. The
+embedding and Adam kernels do the same IEEE operations in the same order as the NumPy paths
+(no fused multiply-add, no reassociation), so their results are bit-for-bit identical.
+
+tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA
+and ONNX Runtime's MLAS use for float32,
+
+    tanh(x) ≈ x·P(x²)/Q(x²) on [-7.9053, 7.9053] (±1 beyond, where float32 tanh rounds to ±1),
+
+accurate to a few float32 ulps (checked against NumPy's tanh in the tests; so the LSTM's
+results differ from the NumPy loop's by float32 rounding), with tanh(x) = x
+for |x| < 4e-4 where that is exact in float32. It is written as plain arithmetic so that LLVM
+vectorises the loop. The sigmoid gates use σ(z) = ½·tanh(z/2) + ½ with z/2 already folded into
+the kernels, as in the NumPy loop.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+_kernels: dict[str, Any] = {}
+
+
+def enabled() -> bool:
+    """True when numba is installed and not switched off with ``DEEPNUM_NUMBA=0``."""
+    if os.environ.get("DEEPNUM_NUMBA", "1").strip().lower() in ("0", "false", "no"):
+        return False
+    return kernels() is not None
+
+
+def kernels() -> dict[str, Any] | None:
+    """The compiled kernels (compiled, or loaded from numba's cache, on first use)."""
+    if not _kernels:
+        try:
+            _kernels.update(_compile())
+        except ImportError:
+            _kernels["missing"] = True
+    return None if "missing" in _kernels else _kernels
+
+
+def _compile() -> dict[str, Any]:
+    from numba import njit
+
+    f32 = np.float32
+    zero, half, one = f32(0.0), f32(0.5), f32(1.0)
+    clamp, small = f32(7.90531110763549805), f32(4e-4)
+    a13, a11, a9 = f32(-2.76076847742355e-16), f32(2.00018790482477e-13), f32(-8.60467152213735e-11)
+    a7, a5, a3 = f32(5.12229709037114e-08), f32(1.48572235717979e-05), f32(6.37261928875436e-04)
+    a1 = f32(4.89352455891786e-03)
+    b6, b4, b2 = f32(1.19825839466702e-06), f32(1.18534705686654e-04), f32(2.26843463243900e-03)
+    b0 = f32(4.89352518554385e-03)
+
+    @njit(inline="always")
+    def tanh(x):
+        c = min(max(x, -clamp), clamp)
+        x2 = c * c
+        p = ((((((a13 * x2 + a11) * x2 + a9) * x2 + a7) * x2 + a5) * x2 + a3) * x2 + a1) * c
+        q = ((b6 * x2 + b4) * x2 + b2) * x2 + b0
+        return x if abs(x) < small else p / q
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def lstm_step(a, z, c_prev, c, tc, h):
+        """Gates (o, i, f, g) from a + z into ``a``; c = f·c_prev + i·g; h = o·tanh(c).
+
+        Contiguous arrays, walked as flat vectors (one long loop vectorises best): ``a`` and
+        ``z`` are (4·units, batch), the others (units, batch)."""
+        n = c.size
+        a, z = a.reshape(-1), z.reshape(-1)
+        c_prev, c, tc, h = c_prev.reshape(-1), c.reshape(-1), tc.reshape(-1), h.reshape(-1)
+        for k in range(n):
+            o = half * tanh(a[k] + z[k]) + half
+            i = half * tanh(a[n + k] + z[n + k]) + half
+            f = half * tanh(a[2 * n + k] + z[2 * n + k]) + half
+            g = tanh(a[3 * n + k] + z[3 * n + k])
+            a[k], a[n + k], a[2 * n + k], a[3 * n + k] = o, i, f, g
+            cn = f * c_prev[k] + i * g
+            t = tanh(cn)
+            c[k], tc[k], h[k] = cn, t, o * t
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def lstm_step_backward(dh, dc, a, c_prev, tc, dz, tiny):
+        """From the carried (dh, dc) of step s: dz (o, i, f, g) and dc ← dc·f; carried values
+        below ``tiny`` in magnitude count as zero (denormal flushing, see recurrent_scan).
+        Contiguous arrays, walked as flat vectors as in ``lstm_step``."""
+        n = dc.size
+        dh, dc, a, dz = dh.reshape(-1), dc.reshape(-1), a.reshape(-1), dz.reshape(-1)
+        c_prev, tc = c_prev.reshape(-1), tc.reshape(-1)
+        for k in range(n):
+            o, i, f, g = a[k], a[n + k], a[2 * n + k], a[3 * n + k]
+            t, d_h = tc[k], dh[k]
+            if abs(d_h) < tiny:  # dh comes from the GEMM: flushed as it is read
+                d_h = zero
+            d_c = dc[k] + d_h * o * (one - t * t)
+            dz[k] = d_h * t * o * (one - o)
+            dz[n + k] = d_c * g * i * (one - i)
+            dz[2 * n + k] = d_c * c_prev[k] * f * (one - f)
+            dz[3 * n + k] = d_c * i * (one - g) * (one + g)
+            d_c *= f
+            dc[k] = d_c if abs(d_c) >= tiny else zero
+
+    @njit(cache=True, nogil=True)
+    def scatter_add_rows(out, ids, g):
+        """out[ids[n]] += g[n] for n in order (``np.add.at(out, ids, g)``)."""
+        for n in range(ids.size):
+            r = ids[n]
+            for j in range(out.shape[1]):
+                out[r, j] += g[n, j]
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def adam(w, g, m, v, b1, c1, b2, c2, alpha, eps):
+        """m ← m·β₁ + g·(1-β₁); v ← v·β₂ + g²·(1-β₂); w ← w - (m·α)/(√v + ε), 1-D arrays;
+        ``c1``, ``c2`` are 1-β₁ and 1-β₂ rounded to the arrays' dtype."""
+        for k in range(w.size):
+            gk = g[k]
+            mk = m[k] * b1 + gk * c1
+            vk = v[k] * b2 + (gk * gk) * c2
+            m[k], v[k] = mk, vk
+            w[k] -= (mk * alpha) / (np.sqrt(vk) + eps)
+
+    return {
+        "lstm_step": lstm_step,
+        "lstm_step_backward": lstm_step_backward,
+        "scatter_add_rows": scatter_add_rows,
+        "adam": adam,
+    }
+
+
+def kernel(name: str) -> Any:
+    """The kernel ``name`` when the accelerator is on, else None."""
+    return kernels()[name] if enabled() else None

@@ -1,0 +1,137 @@
+"""The optional numba kernels (deepnum.ops.accel): the LSTM step against PyTorch and against the
+NumPy loop, the tanh approximation against NumPy in ulps, the embedding gradient and Adam bit
+for bit against the NumPy paths, and the switch that turns them off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepnum as dn
+from deepnum.ops import accel
+from deepnum.ops import recurrent as R
+from tests.conftest import reference
+
+
+@pytest.fixture(autouse=True)
+def numba_on(monkeypatch):
+    reference("numba")  # installed by the dev extra: the kernels must be exercised in CI
+    monkeypatch.setenv("DEEPNUM_NUMBA", "1")
+    assert accel.enabled()
+
+
+def test_tanh_is_within_a_few_ulps_of_numpy():
+    x = np.concatenate(
+        [
+            np.linspace(-12, 12, 1_000_001, dtype=np.float32),
+            np.float32(10.0) ** np.linspace(-40, 1, 50_000, dtype=np.float32),
+        ]
+    )
+    x = np.concatenate([x, -x])
+    n = x.size
+    a = np.zeros((4, n), np.float32)
+    a[3] = x  # the g row of one LSTM unit: g = tanh(a + z)
+    c_prev = np.zeros((1, n), np.float32)
+    c, tc, h = (np.empty_like(c_prev) for _ in range(3))
+    accel.kernels()["lstm_step"](a, np.zeros_like(a), c_prev, c, tc, h)
+    exact = np.tanh(x.astype(np.float64))
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(a[3] - exact) / ulp) <= 8
+    assert np.array_equal(np.abs(a[3][np.abs(x) > 9]), np.ones(np.sum(np.abs(x) > 9), np.float32))
+
+
+def lstm_case(batch: int, steps: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    f, u = 5, 6
+    return [
+        rng.uniform(-1, 1, (batch, steps, f)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (batch, u)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (batch, u)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (f, 4 * u)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, (u, 4 * u)).astype(np.float32),
+        rng.uniform(-0.5, 0.5, 4 * u).astype(np.float32),
+    ]
+
+
+def lstm_grads(args, return_sequences: bool, go_backwards: bool):
+    ts = [dn.tensor(a, requires_grad=True) for a in args]
+    y, h, c = R.lstm(*ts, return_sequences=return_sequences, go_backwards=go_backwards)
+    w = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+    ((y * w).sum() + (h * h).sum() + c.sum()).backward()
+    return [y.numpy(), h.numpy(), c.numpy()] + [t.grad.numpy() for t in ts]
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("batch,steps", [(3, 7), (64, 40)])  # (64, 40): pipelined GEMMs
+def test_lstm_kernels_match_the_numpy_loop(
+    monkeypatch, return_sequences, go_backwards, batch, steps
+):
+    args = lstm_case(batch, steps)
+    fused = lstm_grads(args, return_sequences, go_backwards)
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    plain = lstm_grads(args, return_sequences, go_backwards)
+    for a, b in zip(fused, plain):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
+def test_lstm_kernels_match_pytorch():
+    torch = reference("torch")
+    x, h0, c0, k, rk, b = lstm_case(4, 30, seed=3)
+    ours = lstm_grads([x, h0, c0, k, rk, b], True, False)
+    net = torch.nn.LSTM(5, 6, batch_first=True)
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(torch.from_numpy(k.T.copy()))
+        net.weight_hh_l0.copy_(torch.from_numpy(rk.T.copy()))
+        net.bias_ih_l0.copy_(torch.from_numpy(b))
+        net.bias_hh_l0.zero_()
+    xt, ht, ct = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    y, (h, c) = net(xt, (ht[None], ct[None]))
+    w = torch.from_numpy(np.random.default_rng(1).standard_normal(y.shape).astype(np.float32))
+    ((y * w).sum() + (h * h).sum() + c.sum()).backward()
+    theirs = [y, h[0], c[0], xt.grad, ht.grad, ct.grad]
+    theirs += [net.weight_ih_l0.grad.T, net.weight_hh_l0.grad.T, net.bias_ih_l0.grad]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_embedding_gradient_is_bit_identical_to_add_at(monkeypatch):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 7, (5, 11))  # many repeats
+    g = rng.standard_normal((5, 11, 3)).astype(np.float32)
+
+    def grad():
+        layer = dn.layers.Embedding(7, 3)
+        layer.build((5, 11))
+        out = layer(ids)
+        (out * g).sum().backward()
+        return layer.embeddings.grad.numpy()
+
+    fused = grad()
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    expected = np.zeros((7, 3), np.float32)
+    np.add.at(expected, ids.ravel(), g.reshape(-1, 3))
+    assert np.array_equal(fused, expected) and np.array_equal(grad(), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_kernel_is_bit_identical_to_the_numpy_update(monkeypatch, dtype, amsgrad):
+    def run():
+        v = dn.Variable(np.random.default_rng(1).standard_normal((30, 7)).astype(dtype))
+        opt = dn.optimizers.Adam(learning_rate=0.01, amsgrad=amsgrad)
+        for i in range(5):
+            opt.apply([np.random.default_rng(10 + i).standard_normal((30, 7)).astype(dtype)], [v])
+        return v.numpy()
+
+    fused = run()
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    assert np.array_equal(fused, run())
+
+
+def test_the_switch_and_a_missing_numba_fall_back(monkeypatch):
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    assert not accel.enabled() and accel.kernel("adam") is None
+    monkeypatch.setenv("DEEPNUM_NUMBA", "1")
+    monkeypatch.setattr(accel, "_kernels", {"missing": True})  # as when the import failed
+    assert not accel.enabled() and accel.kernel("adam") is None
