@@ -3,12 +3,15 @@
 * the LSTM's time step: one call fuses the gate maths that the NumPy loop does in about ten
   ufunc passes (the per-step GEMM stays in BLAS); float32, unmasked sequences;
 * the embedding gradient, a scatter-add of rows (``np.add.at`` is several times slower);
-* Adam's update, one pass over each variable instead of about twelve.
+* Adam's update, one pass over each variable instead of about twelve;
+* max pooling (with the winning tap per window) and, for windows that do not overlap, its
+  backward scatter, one pass each instead of one strided pass per tap; ReLU's backward
+  ``gy · [x > 0]``, one pass instead of three.
 
 numba is an optional accelerator (``pip install deepnum[numba]``): without it, or with the
-environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. The
-embedding and Adam kernels do the same IEEE operations in the same order as the NumPy paths
-(no fused multiply-add, no reassociation), so their results are bit-for-bit identical.
+environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. All
+kernels but the LSTM step do the same IEEE operations in the same order as the NumPy paths (no
+fused multiply-add, no reassociation), so their results are bit-for-bit identical.
 
 tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA
 and ONNX Runtime's MLAS use for float32,
@@ -128,7 +131,70 @@ def _compile() -> dict[str, Any]:
             m[k], v[k] = mk, vk
             w[k] -= (mk * alpha) / (np.sqrt(vk) + eps)
 
+    @njit(cache=True, nogil=True)
+    def max_pool(x, kh, kw, sh, sw, ph, pw, y, arg, need_arg):
+        """y[n, i, j, c] = max over the window's real pixels; ``arg`` the first winning tap
+        (row-major) when ``need_arg``; NaN propagates as in ``np.maximum``."""
+        n_, h_, w_, c_ = x.shape
+        ho, wo = y.shape[1], y.shape[2]
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    yv, av = y[n, i, j], arg[n, i, j]
+                    yv[:] = -np.inf
+                    if need_arg:
+                        av[:] = 0
+                    for di in range(kh):
+                        h = i * sh - ph + di
+                        if h < 0 or h >= h_:
+                            continue
+                        for dj in range(kw):
+                            w = j * sw - pw + dj
+                            if w < 0 or w >= w_:
+                                continue
+                            xv, t = x[n, h, w], di * kw + dj
+                            for c in range(c_):
+                                v = xv[c]
+                                if v > yv[c]:
+                                    yv[c] = v
+                                    if need_arg:
+                                        av[c] = t
+                                elif v != v:
+                                    yv[c] = v
+
+    @njit(cache=True, nogil=True)
+    def max_pool_scatter(gy, arg, kh, kw, sh, sw, ph, pw, gx, one, nil):
+        """For windows that do not overlap: each pixel of each window gets gy·[it won]
+        (pixels outside every window are left as they are)."""
+        n_, ho, wo, c_ = gy.shape
+        h_, w_ = gx.shape[1], gx.shape[2]
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    g, a = gy[n, i, j], arg[n, i, j]
+                    for di in range(kh):
+                        h = i * sh - ph + di
+                        if h < 0 or h >= h_:
+                            continue
+                        for dj in range(kw):
+                            w = j * sw - pw + dj
+                            if w < 0 or w >= w_:
+                                continue
+                            out, t = gx[n, h, w], di * kw + dj
+                            for c in range(c_):
+                                out[c] = g[c] * (one if a[c] == t else nil)
+
+    @njit(cache=True, nogil=True)
+    def relu_grad(gy, x, out, one, nil):
+        """out = gy · [x > 0] (as NumPy multiplies by the 0/1 mask: -0 and NaN included)."""
+        gy, x, out = gy.reshape(-1), x.reshape(-1), out.reshape(-1)
+        for k in range(out.size):
+            out[k] = gy[k] * (one if x[k] > 0 else nil)
+
     return {
+        "max_pool": max_pool,
+        "max_pool_scatter": max_pool_scatter,
+        "relu_grad": relu_grad,
         "lstm_step": lstm_step,
         "lstm_step_backward": lstm_step_backward,
         "scatter_add_rows": scatter_add_rows,
@@ -139,3 +205,15 @@ def _compile() -> dict[str, Any]:
 def kernel(name: str) -> Any:
     """The kernel ``name`` when the accelerator is on, else None."""
     return kernels()[name] if enabled() else None
+
+
+def kernel_for(name: str, *arrays: Any) -> Any:
+    """The kernel ``name`` when the accelerator is on and ``arrays`` are C-contiguous NumPy
+    arrays of one float dtype (float32 or float64), else None."""
+    first = arrays[0]
+    if type(first) is not np.ndarray or first.dtype not in (np.float32, np.float64):
+        return None
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != first.dtype or not a.flags.c_contiguous:
+            return None
+    return kernel(name)

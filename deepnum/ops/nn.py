@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from deepnum.autodiff.function import Function
+from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
+from deepnum.ops import accel
 from deepnum.ops.broadcast import sum_to
 from deepnum.ops.linalg import matmul
 from deepnum.ops.math import exp
@@ -42,7 +46,14 @@ class ReLU(Function):
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        return gy * (self.inputs[0].data > 0).astype(gy.dtype)
+        x = self.inputs[0].data
+        kernel = None if is_grad_enabled() else accel.kernel_for("relu_grad", gy.data, x)
+        if kernel is not None:  # one compiled pass instead of compare, cast and multiply
+            out = np.empty_like(x)
+            one = x.dtype.type(1)
+            kernel(gy.data, x, out, one, one - one)
+            return Tensor._make(out)
+        return gy * (x > 0).astype(gy.dtype)
 
 
 class Softmax(Function):

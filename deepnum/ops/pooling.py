@@ -22,6 +22,7 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
+from deepnum.ops import accel
 from deepnum.ops.shape import moveaxis, reshape
 from deepnum.ops.window import (
     Window,
@@ -54,10 +55,18 @@ class MaxPool(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        view = self.win.windows(self.win.pad(x, -np.inf))
         taps = _taps(self.win)
-        y = view[:, :, :, 0, 0].copy()
         index_dtype = np.int8 if len(taps) < 128 else np.int32
+        kernel = accel.kernel_for("max_pool", x)
+        if kernel is not None:  # one compiled pass, the same result
+            y = np.empty((x.shape[0],) + self.win.out_size + (x.shape[3],), x.dtype)
+            arg = np.empty(y.shape if self.need_argmax else (1, 1, 1, 1), index_dtype)
+            kernel(x, *self.win.kernel, *self.win.strides, *self.win.pad_before, y, arg,
+                   self.need_argmax)  # fmt: skip
+            self.argmax = arg if self.need_argmax else None
+            return y
+        view = self.win.windows(self.win.pad(x, -np.inf))
+        y = view[:, :, :, 0, 0].copy()
         argmax = xp.zeros(y.shape, dtype=index_dtype) if self.need_argmax else None
         for t, i, j in taps[1:]:
             v = view[:, :, :, i, j]
@@ -90,6 +99,12 @@ class MaxPoolScatter(Function):
             o * s == n for o, s, n in zip(self.win.out_size, self.win.strides, self.win.in_size)
         )
         gx = (xp.empty if tiled else xp.zeros)(self.x_shape, dtype=gy.dtype)
+        kernel = None if overlapping else accel.kernel_for("max_pool_scatter", gy)
+        if kernel is not None:  # one compiled pass, the same numbers
+            one = gy.dtype.type(1)
+            kernel(gy, self.argmax, *self.win.kernel, *self.win.strides, *self.win.pad_before,
+                   gx, one, one - one)  # fmt: skip
+            return gx
         for t, i, j in _taps(self.win):
             region = self.win.tap(i, j)
             if region is None:

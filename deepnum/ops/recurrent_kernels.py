@@ -12,6 +12,7 @@ LSTM's gates are reordered internally to (i, f, o, c) so that the sigmoid rows a
 
 from __future__ import annotations
 
+from deepnum.ops import accel
 from deepnum.ops.recurrent_scan import Chunked, Scan, projection, serial_blas
 
 
@@ -73,8 +74,6 @@ def _numba_kernel(scan: Scan, name: str):
     """The compiled step kernel when numba is on and the loop is float32, unmasked NumPy."""
     if scan.keep is not None or scan.dtype != "float32" or scan.xp.__name__ != "numpy":
         return None
-    from deepnum.ops import accel
-
     return accel.kernel(name)
 
 

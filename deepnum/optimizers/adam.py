@@ -138,13 +138,7 @@ class Adam(Optimizer):
 
 def _fused_adam(w: Any, g: Any, m: Any, v: Any) -> Any:
     """numba's Adam kernel (``deepnum.ops.accel``) for contiguous NumPy float arrays, else None."""
-    if type(w) is not np.ndarray or w.dtype.kind != "f" or w.dtype.itemsize < 4:
-        return None
-    if g.dtype != w.dtype or m.dtype != w.dtype or v.dtype != w.dtype:
-        return None
-    if not (w.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
-        return None
-    return accel.kernel("adam")
+    return accel.kernel_for("adam", w, m, v) if g.dtype == w.dtype else None
 
 
 class AdamW(Adam):

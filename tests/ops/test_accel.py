@@ -135,3 +135,44 @@ def test_the_switch_and_a_missing_numba_fall_back(monkeypatch):
     monkeypatch.setenv("DEEPNUM_NUMBA", "1")
     monkeypatch.setattr(accel, "_kernels", {"missing": True})  # as when the import failed
     assert not accel.enabled() and accel.kernel("adam") is None
+
+
+@pytest.mark.parametrize(
+    "pool,strides,padding",
+    [(2, None, "valid"), (3, 2, "same"), (3, 3, "same"), ((2, 3), (1, 2), "valid"), (2, 1, "same")],
+)
+def test_max_pool_kernels_are_bit_identical_to_the_numpy_path(monkeypatch, pool, strides, padding):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 7, 9, 5)).astype(np.float32)
+    x[0, 1, 1] = x[0, 1, 2]  # ties go to the first tap
+    x[1, 2, 3, 0] = np.nan  # NaN propagates
+    gy_seed = np.random.default_rng(1)
+
+    def run():
+        t = dn.tensor(x, requires_grad=True)
+        y = dn.ops.max_pool(t, pool, strides, padding)
+        g = gy_seed.standard_normal(y.shape).astype(np.float32)
+        (y * g).sum().backward()
+        return y.numpy(), t.grad.numpy()
+
+    fused = run()
+    gy_seed = np.random.default_rng(1)
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    plain = run()
+    for a, b in zip(fused, plain):
+        assert a.tobytes() == b.tobytes()  # NaN and signed zeros included
+
+
+def test_relu_gradient_is_bit_identical_including_signed_zeros_and_nan(monkeypatch):
+    x = np.array([[-1.0, 0.0, 2.0, 3.0, -0.0, np.nan]], np.float32)
+    gy = np.array([[-2.0, -3.0, np.nan, -4.0, 5.0, 1.0]], np.float32)
+
+    def run():
+        t = dn.tensor(x, requires_grad=True)
+        dn.ops.relu(t).backward(gy)
+        return t.grad.numpy()
+
+    fused = run()
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    assert fused.tobytes() == run().tobytes()
+    assert np.signbit(fused[0, 0]) and np.isnan(fused[0, 2])
