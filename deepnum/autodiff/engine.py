@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import _state
 from deepnum.autodiff.tensor import Tensor, _to_array, shape_str
@@ -18,14 +20,15 @@ def _key(t: Tensor) -> tuple:
 def _topological_order(roots: Sequence[Tensor]) -> list[Function]:
     """Functions reachable from ``roots``, each after all the functions that consume it."""
     order: list[Function] = []
-    seen: set[int] = set()
+    seen: set[Function] = set()  # Functions hash by identity
     stack: list[tuple[Function, bool]] = [(t.creator, False) for t in roots if t.creator]
+    push, pop = stack.append, stack.pop
     while stack:
-        fn, expanded = stack.pop()
+        fn, expanded = pop()
         if expanded:
             order.append(fn)
             continue
-        if id(fn) in seen:
+        if fn in seen:
             continue
         if fn.inputs is None:
             raise RuntimeError(
@@ -33,11 +36,12 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Function]:
                 "values were freed by the first backward. Pass retain_graph=True to the first "
                 "backward (or to the transform) if you need to walk the graph again."
             )
-        seen.add(id(fn))
-        stack.append((fn, True))
+        seen.add(fn)
+        push((fn, True))
         for x in fn.inputs:
-            if x.creator is not None and id(x.creator) not in seen:
-                stack.append((x.creator, False))
+            creator = x.creator
+            if creator is not None and creator not in seen:
+                push((creator, False))
     order.reverse()
     return order
 
@@ -50,7 +54,10 @@ def _seed(t: Tensor, grad: Any) -> Tensor:
                 "only for one-element outputs. Reduce it first (e.g. loss.sum() or loss.mean()) "
                 "or pass grad=ones_like(output)."
             )
-        return Tensor._make(t.xp.ones_like(t.data))
+        data = t.data
+        if type(data) is np.ndarray and data.ndim == 0:  # a loss: the cheapest way to a 1
+            return Tensor._make(np.array(1, data.dtype))
+        return Tensor._make(t.xp.ones(data.shape, data.dtype))
     g = grad if isinstance(grad, Tensor) else Tensor._make(_to_array(grad, t.dtype))
     if g.shape != t.shape:
         raise ValueError(
@@ -73,6 +80,11 @@ def run_backward(
     every leaf that requires grad. With ``inputs`` given (the transforms, ``GradientTape``),
     nothing is accumulated and the gradients with respect to ``inputs`` are returned (``None``
     where an input is not connected to the outputs).
+
+    Two walks share this code. With ``create_graph`` the gradients are Tensors and every
+    backward is recorded (higher derivatives). Otherwise, the common case, the gradients are
+    raw arrays: a Function's ``backward_arrays`` runs directly on them when it has one, and
+    ``backward`` gets them wrapped in Tensors when it has not.
     """
     for t in outputs:
         if not t.requires_grad:
@@ -83,18 +95,25 @@ def run_backward(
     # The graph recorded by create_graph points back into this one (e.g. Exp's backward uses
     # its output), so it is kept, as PyTorch does (retain_graph defaults to create_graph).
     release = not (retain_graph or create_graph)
-    grads: dict[tuple, Tensor] = {}
+    grads: dict[tuple, Any] = {}
     leaves: dict[int, Tensor] = {id(t): t for t in outputs if t.creator is None}
+    apply = _apply if create_graph else _apply_arrays
     prev = _state["enabled"]
     _state["enabled"] = create_graph
     try:
         for t, g in zip(outputs, grad_outputs):
-            _accumulate(grads, _key(t), _seed(t, g))
+            seed = _seed(t, g)
+            _accumulate(grads, _key(t), seed if create_graph else seed.data)
         wanted = None if inputs is None else {_key(x): None for x in inputs}
+        pop = grads.pop
         for fn in _topological_order(outputs):
-            gys = _pop_output_grads(grads, fn, wanted)
+            if wanted is None and len(fn._out_meta) == 1:  # the common case, inline
+                g = pop((fn, 0), None)
+                gys = None if g is None else [g]
+            else:
+                gys = _pop_output_grads(grads, fn, wanted, create_graph)
             if gys is not None:
-                _apply(fn, gys, grads, leaves)
+                apply(fn, gys, grads, leaves)
             if release:
                 fn.release()
     finally:
@@ -103,7 +122,8 @@ def run_backward(
         for key, g in grads.items():
             if key in wanted:
                 wanted[key] = g
-        return [wanted[_key(x)] for x in inputs]
+        found = [wanted[_key(x)] for x in inputs]
+        return found if create_graph else [None if g is None else Tensor._make(g) for g in found]
     _store_leaf_grads(grads, leaves, create_graph, taken={id(_root(t.data)) for t in outputs})
     return None
 
@@ -124,12 +144,12 @@ def _store_leaf_grads(
             leaf = leaves.get(ident) if creator is None else None
             if leaf is None or not leaf.requires_grad:
                 continue
-            if leaf.grad is not None:
-                leaf.grad = leaf.grad + g
-            elif create_graph:
-                leaf.grad = g
+            if create_graph:
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+            elif leaf.grad is not None:
+                leaf.grad = Tensor._make(leaf.grad.data + g)
             else:
-                leaf.grad = Tensor._make(_private(g.data, taken))
+                leaf.grad = Tensor._make(_private(g, taken))
     finally:
         _state["enabled"] = prev
 
@@ -151,15 +171,12 @@ def _private(a: Any, taken: set[int]) -> Any:
     return a
 
 
-def _accumulate(grads: dict[tuple, Tensor], key: tuple, g: Tensor) -> None:
+def _accumulate(grads: dict[tuple, Any], key: tuple, g: Any) -> None:
     prev = grads.get(key)
     grads[key] = g if prev is None else prev + g
 
 
-def _pop_output_grads(grads: dict, fn: Function, wanted: dict | None) -> list | None:
-    if len(fn._out_meta) == 1 and wanted is None:  # the common case, without the loops
-        g = grads.pop((fn, 0), None)
-        return None if g is None else [g]
+def _pop_output_grads(grads: dict, fn: Function, wanted: dict | None, tensors: bool) -> list | None:
     gys = []
     for i in range(len(fn._out_meta)):
         g = grads.pop((fn, i), None)
@@ -171,13 +188,12 @@ def _pop_output_grads(grads: dict, fn: Function, wanted: dict | None) -> list | 
     for i, g in enumerate(gys):
         if g is None:  # an output nobody used: its gradient is zero
             shape, dtype = fn._out_meta[i]
-            xp = fn.inputs[0].xp
-            gys[i] = Tensor._make(xp.zeros(shape, dtype=dtype))
+            zeros = fn.inputs[0].xp.zeros(shape, dtype=dtype)
+            gys[i] = Tensor._make(zeros) if tensors else zeros
     return gys
 
 
-def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tensor]) -> None:
-    gxs = fn.backward(*gys)
+def _check_count(fn: Function, gxs: Any) -> tuple:
     if not isinstance(gxs, tuple):
         gxs = (gxs,)
     if len(gxs) != len(fn.inputs):
@@ -185,21 +201,63 @@ def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tenso
             f"{type(fn).__name__}.backward returned {len(gxs)} gradients for "
             f"{len(fn.inputs)} inputs; return one per input (None where not needed)."
         )
+    return gxs
+
+
+def _check_shape(fn: Function, x: Tensor, shape: tuple) -> None:
+    if shape != x.data.shape:
+        raise RuntimeError(
+            f"{type(fn).__name__}.backward returned a gradient of shape {shape_str(shape)} "
+            f"for an input of shape {shape_str(x.shape)}; they must match."
+        )
+
+
+def _apply(fn: Function, gys: list[Tensor], grads: dict, leaves: dict[int, Tensor]) -> None:
+    """One recorded backward (create_graph): Tensors in, Tensors out."""
+    gxs = _check_count(fn, fn.backward(*gys))
     for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
         if gx is None or not needed:
             continue
         if not isinstance(gx, Tensor):
             gx = Tensor._make(_to_array(gx))
-        if gx.data.shape != x.data.shape:
-            raise RuntimeError(
-                f"{type(fn).__name__}.backward returned a gradient of shape {shape_str(gx.shape)} "
-                f"for an input of shape {shape_str(x.shape)}; they must match."
-            )
+        _check_shape(fn, x, gx.data.shape)
         if gx.data.dtype != x.data.dtype:  # x * float64 promotes; x's gradient keeps x's dtype
             gx = _cast(gx, x.dtype)
         if x.creator is None:
             leaves[id(x)] = x
         _accumulate(grads, _key(x), gx)
+
+
+def _apply_arrays(fn: Function, gys: list[Any], grads: dict, leaves: dict[int, Tensor]) -> None:
+    """One backward on raw arrays: ``backward_arrays`` if the Function has it, else
+    ``backward`` on the arrays wrapped in Tensors. (The hot path of every training step:
+    written out without helper calls.)"""
+    fast = fn.backward_arrays
+    if fast is not None:
+        gxs = fast(*gys)
+    else:
+        gxs = fn.backward(*[Tensor._make(g) for g in gys])
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    if len(gxs) != len(fn.inputs):
+        _check_count(fn, gxs)
+    for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+        if gx is None or not needed:
+            continue
+        if type(gx) is not np.ndarray:  # a Tensor, a NumPy scalar, a CuPy array, a number
+            gx = gx.data if isinstance(gx, Tensor) else _to_array(gx)
+        data = x.data
+        if gx.shape != data.shape:
+            _check_shape(fn, x, gx.shape)
+        if gx.dtype != data.dtype:  # x * float64 promotes; x's gradient keeps x's dtype
+            gx = gx.astype(data.dtype)
+        if x.creator is None:
+            key = (None, id(x))
+            leaves[key[1]] = x
+        else:
+            key = (x.creator, x._index)
+        prev = grads.get(key)
+        grads[key] = gx if prev is None else prev + gx
 
 
 def _cast(g: Tensor, dtype: Any) -> Tensor:

@@ -20,6 +20,11 @@ class Function:
       gradient Tensor per input (or ``None`` for inputs that need none). Write it with deepnum
       ops so that it can itself be differentiated (that is how Hessians work).
 
+    Optionally, ``backward_arrays(self, *grad_outputs)`` computes the same gradients on raw
+    arrays; the engine uses it when the backward pass is not itself recorded (no
+    ``create_graph``), which spares the Tensor and Function overhead of the backward ops. The
+    hot ops define it; for the others ``backward`` runs on the arrays wrapped in Tensors.
+
     Inside ``backward``, ``self.inputs`` holds the input Tensors, ``self.outputs`` the output
     Tensors and ``self.needs_input_grad`` tells which inputs need a gradient. Set the class
     attribute ``save_outputs = True`` when backward reads ``self.outputs`` so they are kept even
@@ -40,6 +45,7 @@ class Function:
     """
 
     save_outputs = False
+    backward_arrays: Any = None
 
     inputs: Any = None
     needs_input_grad: tuple[bool, ...] = ()
@@ -62,16 +68,20 @@ class Function:
     def _record(self, xs: tuple[Tensor, ...], ys: Any) -> Any:
         """Link the outputs to this Function so that backward can reach the inputs."""
         self.inputs = xs
-        self.needs_input_grad = tuple(x.requires_grad for x in xs)
-        single = type(ys) is not tuple
-        if single:
-            ys = (ys,)
-        outs = [Tensor._make(y, self, i) for i, y in enumerate(ys)]
+        self.needs_input_grad = tuple([x.requires_grad for x in xs])
+        if type(ys) is not tuple:  # one output: the common case, without the loops
+            out = Tensor._make(ys, self, 0)
+            self._out_refs = (weakref.ref(out),)
+            self._out_meta = ((ys.shape, ys.dtype),)
+            if self.save_outputs:
+                self._saved = (ys,)
+            return out
+        outs = tuple([Tensor._make(y, self, i) for i, y in enumerate(ys)])
         self._out_refs = [weakref.ref(o) for o in outs]
         self._out_meta = [(y.shape, y.dtype) for y in ys]
         if self.save_outputs:
             self._saved = ys
-        return outs[0] if single else tuple(outs)
+        return outs
 
     def forward(self, *arrays: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented.")

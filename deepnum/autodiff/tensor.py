@@ -36,6 +36,19 @@ def _to_array(data: Any, dtype: Any = None) -> Any:
     return arr
 
 
+def _engine() -> Any:
+    """The engine module (imported on first use: it builds on this one)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from deepnum.autodiff import engine
+
+        _ENGINE = engine
+    return _ENGINE
+
+
+_ENGINE: Any = None
+
+
 class Tensor:
     """An N-dimensional array that can record the operations applied to it.
 
@@ -232,9 +245,7 @@ class Tensor:
             create_graph: record the backward pass itself, for higher-order derivatives (the
                 graph is then kept too, since the recorded pass refers back to it).
         """
-        from deepnum.autodiff.engine import run_backward
-
-        run_backward([self], [grad], retain_graph=retain_graph, create_graph=create_graph)
+        _engine().run_backward([self], [grad], retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         self.grad = None

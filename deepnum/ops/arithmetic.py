@@ -13,7 +13,7 @@ import numpy as np
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
-from deepnum.ops.broadcast import sum_to
+from deepnum.ops.broadcast import sum_to, sum_to_array
 
 
 def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
@@ -27,17 +27,19 @@ def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
 class _Binary(Function):
     op_name = ""
 
-    def __call__(self, x: Any, y: Any) -> Any:
-        try:
-            return super().__call__(x, y)
-        except ValueError as e:
-            if "broadcast" not in str(e):
-                raise
-            xs, ys = getattr(x, "shape", ()), getattr(y, "shape", ())
-            raise ValueError(
-                f"{self.op_name}: shapes {shape_str(xs)} and {shape_str(ys)} cannot be broadcast "
-                "together; trailing dimensions must be equal or 1."
-            ) from None
+
+def _binary(cls: type[_Binary], x: Any, y: Any) -> Tensor:
+    """``cls()(x, y)`` after converting the operands, with a clear broadcasting error."""
+    x, y = (x, y) if type(x) is Tensor and type(y) is Tensor else _pair(x, y)
+    try:
+        return cls()(x, y)
+    except ValueError as e:
+        if "broadcast" not in str(e):
+            raise
+        raise ValueError(
+            f"{cls.op_name}: shapes {shape_str(x.shape)} and {shape_str(y.shape)} cannot be "
+            "broadcast together; trailing dimensions must be equal or 1."
+        ) from None
 
 
 class Add(_Binary):
@@ -50,6 +52,10 @@ class Add(_Binary):
         x, y = self.inputs
         return sum_to(gy, x.shape), sum_to(gy, y.shape)
 
+    def backward_arrays(self, gy):
+        x, y = self.inputs
+        return sum_to_array(gy, x.data.shape), sum_to_array(gy, y.data.shape)
+
 
 class Subtract(_Binary):
     op_name = "subtract"
@@ -61,6 +67,12 @@ class Subtract(_Binary):
         x, y = self.inputs
         gx = sum_to(gy, x.shape) if self.needs_input_grad[0] else None
         gy2 = sum_to(-gy, y.shape) if self.needs_input_grad[1] else None
+        return gx, gy2
+
+    def backward_arrays(self, gy):
+        x, y = self.inputs
+        gx = sum_to_array(gy, x.data.shape) if self.needs_input_grad[0] else None
+        gy2 = sum_to_array(-gy, y.data.shape) if self.needs_input_grad[1] else None
         return gx, gy2
 
 
@@ -76,6 +88,12 @@ class Multiply(_Binary):
         gy2 = sum_to(gy * x, y.shape) if self.needs_input_grad[1] else None
         return gx, gy2
 
+    def backward_arrays(self, gy):
+        x, y = self.inputs[0].data, self.inputs[1].data
+        gx = sum_to_array(gy * y, x.shape) if self.needs_input_grad[0] else None
+        gy2 = sum_to_array(gy * x, y.shape) if self.needs_input_grad[1] else None
+        return gx, gy2
+
 
 class Divide(_Binary):
     op_name = "divide"
@@ -89,12 +107,21 @@ class Divide(_Binary):
         gy2 = sum_to(-gy * x / (y * y), y.shape) if self.needs_input_grad[1] else None
         return gx, gy2
 
+    def backward_arrays(self, gy):
+        x, y = self.inputs[0].data, self.inputs[1].data
+        gx = sum_to_array(gy / y, x.shape) if self.needs_input_grad[0] else None
+        gy2 = sum_to_array(-gy * x / (y * y), y.shape) if self.needs_input_grad[1] else None
+        return gx, gy2
+
 
 class Negative(Function):
     def forward(self, x):
         return -x
 
     def backward(self, gy):
+        return -gy
+
+    def backward_arrays(self, gy):
         return -gy
 
 
@@ -141,22 +168,22 @@ class Power(_Binary):
 
 def add(x: Any, y: Any) -> Tensor:
     """Elementwise ``x + y`` with broadcasting."""
-    return Add()(*_pair(x, y))
+    return _binary(Add, x, y)
 
 
 def subtract(x: Any, y: Any) -> Tensor:
     """Elementwise ``x - y`` with broadcasting."""
-    return Subtract()(*_pair(x, y))
+    return _binary(Subtract, x, y)
 
 
 def multiply(x: Any, y: Any) -> Tensor:
     """Elementwise ``x * y`` with broadcasting."""
-    return Multiply()(*_pair(x, y))
+    return _binary(Multiply, x, y)
 
 
 def divide(x: Any, y: Any) -> Tensor:
     """Elementwise ``x / y`` (true division) with broadcasting."""
-    return Divide()(*_pair(x, y))
+    return _binary(Divide, x, y)
 
 
 true_divide = divide
@@ -176,7 +203,7 @@ def power(x: Any, y: Any) -> Tensor:
     if isinstance(y, numbers.Number) and not isinstance(y, bool):
         # A NumPy scalar exponent would promote a float32 base to float64: use its value.
         return PowerScalar(y.item() if isinstance(y, np.generic) else y)(as_tensor(x))
-    return Power()(*_pair(x, y))
+    return _binary(Power, x, y)
 
 
 def square(x: Any) -> Tensor:

@@ -9,7 +9,7 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops.broadcast import broadcast_to, sum_to
+from deepnum.ops.broadcast import broadcast_to, sum_to, sum_to_array
 from deepnum.ops.shape import reshape, swapaxes, transpose
 
 
@@ -23,6 +23,14 @@ class MatMul(Function):
         a, b = self.inputs
         ga = sum_to(matmul(gy, swapaxes(b, -1, -2)), a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(matmul(swapaxes(a, -1, -2), gy), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+    def backward_arrays(self, gy):
+        a, b = self.inputs[0].data, self.inputs[1].data
+        xp = get_array_module(gy)
+        need = self.needs_input_grad
+        ga = sum_to_array(xp.matmul(gy, b.swapaxes(-1, -2)), a.shape) if need[0] else None
+        gb = sum_to_array(xp.matmul(a.swapaxes(-1, -2), gy), b.shape) if need[1] else None
         return ga, gb
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import get_array_module
-from deepnum.ops.arithmetic import _Binary, _pair
+from deepnum.ops.arithmetic import _Binary, _binary, _pair
 from deepnum.ops.broadcast import sum_to
 
 
@@ -282,12 +282,12 @@ def arctan(x: Any) -> Tensor:
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise maximum with broadcasting (ties split the gradient equally)."""
-    return Maximum()(*_pair(x, y))
+    return _binary(Maximum, x, y)
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise minimum with broadcasting (ties split the gradient equally)."""
-    return Minimum()(*_pair(x, y))
+    return _binary(Minimum, x, y)
 
 
 def clip(x: Any, x_min: Any = None, x_max: Any = None) -> Tensor:

@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 
 from deepnum.autodiff.function import Function
-from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops import accel
-from deepnum.ops.broadcast import sum_to
+from deepnum.ops.broadcast import sum_to, sum_to_array
 from deepnum.ops.linalg import matmul
 from deepnum.ops.math import exp
 from deepnum.ops.reduction import max_shift
@@ -46,14 +45,17 @@ class ReLU(Function):
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
+        return gy * (self.inputs[0].data > 0).astype(gy.dtype)
+
+    def backward_arrays(self, gy):
         x = self.inputs[0].data
-        kernel = None if is_grad_enabled() else accel.kernel_for("relu_grad", gy.data, x)
-        if kernel is not None:  # one compiled pass instead of compare, cast and multiply
-            out = np.empty_like(x)
-            one = x.dtype.type(1)
-            kernel(gy.data, x, out, one, one - one)
-            return Tensor._make(out)
-        return gy * (x > 0).astype(gy.dtype)
+        kernel = accel.kernel_for("relu_grad", gy, x)
+        if kernel is None:
+            return gy * (x > 0).astype(gy.dtype)
+        out = np.empty_like(x)  # one compiled pass instead of compare, cast and multiply
+        one = x.dtype.type(1)
+        kernel(gy, x, out, one, one - one)
+        return out
 
 
 class Softmax(Function):
@@ -117,6 +119,16 @@ class Linear(Function):
         if len(self.inputs) == 2:
             return gx, gw
         gb = sum_to(gy, self.inputs[2].shape) if need[2] else None
+        return gx, gw, gb
+
+    def backward_arrays(self, gy):
+        x, w = self.inputs[0].data, self.inputs[1].data
+        need = self.needs_input_grad
+        gx = gy @ w.T if need[0] else None
+        gw = x.reshape(-1, x.shape[-1]).T @ gy.reshape(-1, gy.shape[-1]) if need[1] else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = sum_to_array(gy, self.inputs[2].data.shape) if need[2] else None
         return gx, gw, gb
 
 

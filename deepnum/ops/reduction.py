@@ -9,7 +9,7 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import get_array_module
-from deepnum.ops.broadcast import broadcast_to
+from deepnum.ops.broadcast import broadcast_array, broadcast_to
 from deepnum.ops.math import where
 
 
@@ -62,6 +62,12 @@ class Sum(Function):
 
     def backward(self, gy):
         return _expand_grad(gy, self.inputs[0].shape, self.axes)
+
+    def backward_arrays(self, gy):
+        shape = self.inputs[0].data.shape
+        if gy.ndim:
+            gy = gy.reshape(_keepdims_shape(shape, self.axes))
+        return broadcast_array(gy, shape)
 
 
 class _Extreme(Function):

@@ -26,6 +26,9 @@ class Reshape(Function):
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
 
+    def backward_arrays(self, gy):
+        return gy.reshape(self.inputs[0].data.shape)
+
 
 class Transpose(Function):
     def __init__(self, axes: tuple[int, ...]) -> None:
@@ -35,8 +38,13 @@ class Transpose(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        inverse = tuple(sorted(range(len(self.axes)), key=lambda i: self.axes[i]))
-        return transpose(gy, inverse)
+        return transpose(gy, self._inverse())
+
+    def backward_arrays(self, gy):
+        return gy.transpose(self._inverse())
+
+    def _inverse(self) -> tuple[int, ...]:
+        return tuple(sorted(range(len(self.axes)), key=lambda i: self.axes[i]))
 
 
 class Concatenate(Function):
