@@ -6,11 +6,14 @@
 * Adam's update, one pass over each variable instead of about twelve;
 * max pooling (with the winning tap per window) and, for windows that do not overlap, its
   backward scatter, one pass each instead of one strided pass per tap; ReLU's backward
-  ``gy · [x > 0]``, one pass instead of three.
+  ``gy · [x > 0]``, one pass instead of three;
+* col2im, which lets the convolution's input gradient be one GEMM (``gy · Wᵀ``, efficient)
+  followed by one pass, instead of a narrow GEMM and a strided add per kernel tap.
 
 numba is an optional accelerator (``pip install deepnum[numba]``): without it, or with the
 environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. All
-kernels but the LSTM step do the same IEEE operations in the same order as the NumPy paths (no
+kernels but the LSTM step and col2im (which sums the taps of a pixel in another order) do the
+same IEEE operations in the same order as the NumPy paths (no
 fused multiply-add, no reassociation), so their results are bit-for-bit identical.
 
 tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA
@@ -185,6 +188,27 @@ def _compile() -> dict[str, Any]:
                                 out[c] = g[c] * (one if a[c] == t else nil)
 
     @njit(cache=True, nogil=True)
+    def col2im(dcol, ho, wo, kh, kw, sh, sw, dh, dw, ph, pw, gx):
+        """gx (zeros, N×H×W×C) += each row of ``dcol`` (N·Ho·Wo, kh·kw·C) spread over the
+        pixels its window read: the adjoint of im2col, in one pass."""
+        n_, h_, w_, c_ = gx.shape
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    row = dcol[(n * ho + i) * wo + j]
+                    for a in range(kh):
+                        h = i * sh - ph + a * dh
+                        if h < 0 or h >= h_:
+                            continue
+                        for b in range(kw):
+                            w = j * sw - pw + b * dw
+                            if w < 0 or w >= w_:
+                                continue
+                            out, base = gx[n, h, w], (a * kw + b) * c_
+                            for c in range(c_):
+                                out[c] += row[base + c]
+
+    @njit(cache=True, nogil=True)
     def relu_grad(gy, x, out, one, nil):
         """out = gy · [x > 0] (as NumPy multiplies by the 0/1 mask: -0 and NaN included)."""
         gy, x, out = gy.reshape(-1), x.reshape(-1), out.reshape(-1)
@@ -195,6 +219,7 @@ def _compile() -> dict[str, Any]:
         "max_pool": max_pool,
         "max_pool_scatter": max_pool_scatter,
         "relu_grad": relu_grad,
+        "col2im": col2im,
         "lstm_step": lstm_step,
         "lstm_step_backward": lstm_step_backward,
         "scatter_add_rows": scatter_add_rows,

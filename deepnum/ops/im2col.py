@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from deepnum.backend import get_array_module
+from deepnum.ops import accel
 from deepnum.ops.window import Window
 
 # Below this many channels per group, im2col is built tap-major, (K·C, M): each row is then a
@@ -74,8 +75,9 @@ def conv_grad_weight(col: Any, tap_major: bool, gy: Any, kernel_shape: tuple, bi
     kh, kw, cg, o = kernel_shape
     og, kc = o // groups, kh * kw * cg
     gy2 = gy.reshape(-1, o)
-    if groups == 1 and tap_major:
-        g = (col[0] @ gy2)[None]
+    if groups == 1 and tap_major:  # a long inner dimension: summed in blocks, ~2x faster
+        blocks = [col[0, :, i : i + 2048] @ gy2[i : i + 2048] for i in range(0, col.shape[2], 2048)]
+        g = sum(blocks[1:], blocks[0])[None]
     elif groups == 1:  # (gyᵀ·col)ᵀ: OpenBLAS runs this ~12% faster than colᵀ·gy here
         g = (gy2.T @ col[0]).T[None]
     else:
@@ -94,6 +96,12 @@ def conv_grad_input(gy: Any, w: Any, win: Window, x_shape: tuple, groups: int) -
     kh, kw, cg, o = w.shape
     og = o // groups
     n, (ho, wo), c = x_shape[0], win.out_size, x_shape[3]
+    col2im = accel.kernel_for("col2im", gy, w) if groups == 1 else None
+    if col2im is not None:  # one wide GEMM, then the taps summed into place in one pass
+        dcol = gy.reshape(-1, o) @ w.reshape(kh * kw * cg, o).T
+        gx = xp.zeros(x_shape, dtype=gy.dtype)
+        col2im(dcol, ho, wo, kh, kw, *win.strides, *win.dilation, *win.pad_before, gx)
+        return gx
     gyg = gy.reshape(-1, groups, og).transpose(1, 0, 2)
     if groups > 1:
         gyg = xp.ascontiguousarray(gyg)

@@ -176,3 +176,24 @@ def test_relu_gradient_is_bit_identical_including_signed_zeros_and_nan(monkeypat
     monkeypatch.setenv("DEEPNUM_NUMBA", "0")
     assert fused.tobytes() == run().tobytes()
     assert np.signbit(fused[0, 0]) and np.isnan(fused[0, 2])
+
+
+@pytest.mark.parametrize(
+    "strides,padding,dilation", [(1, "same", 1), (2, "same", 1), (2, "valid", 1), (1, "valid", 2)]
+)
+def test_conv_input_gradient_through_col2im_matches_the_per_tap_path(
+    monkeypatch, strides, padding, dilation
+):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 9, 8, 3)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+
+    def run():
+        t = dn.tensor(x, requires_grad=True)
+        y = dn.ops.conv(t, k, strides, padding, dilation_rate=dilation)
+        (y * np.random.default_rng(1).standard_normal(y.shape)).sum().backward()
+        return t.grad.numpy()
+
+    fused = run()
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    np.testing.assert_allclose(fused, run(), rtol=1e-5, atol=1e-5)
