@@ -81,17 +81,20 @@ def interleave(
     repeats: int = 15,
     inner: int = 1,
     block: int = 1,
+    settle_s: float = 0.0,
     samples_per_step: int = 0,
     flops_per_step: float = 0.0,
     ref_name: str = "PyTorch",
 ) -> Pair:
     """Time ``ours`` and ``ref`` in alternating turns after a warm-up.
 
-    Each turn runs one step of the side whose turn it is (untimed when ``block > 1``), then
-    ``block`` timed measurements of ``inner`` calls each, and records their median: a side
-    is measured in its steady state, after the other side's threads have gone idle and its
-    own buffers and caches are warm again, which is what a training loop sees. ``inner``
-    repeats tiny ops within one measurement.
+    Each turn first runs the side whose turn it is untimed, once when ``block > 1`` and for
+    at least ``settle_s`` seconds, then takes ``block`` timed measurements of ``inner`` calls
+    each and records their median. A side is so measured in its steady state, as in a
+    training loop: after the other side's threads have gone idle (OpenBLAS's and OpenMP's
+    worker threads spin for a while after their last call, and on two cores a spinning
+    thread halves the other framework's speed) and with its own buffers and caches warm
+    again. ``inner`` repeats tiny ops within one measurement.
     """
     for _ in range(warmup):
         ours()
@@ -100,8 +103,11 @@ def interleave(
     b: list[float] = []
     for _ in range(repeats):
         for fn, times in ((ours, a), (ref, b)):
-            if block > 1:
+            start = time.perf_counter()
+            while block > 1 or settle_s > 0:
                 fn()
+                if time.perf_counter() - start >= settle_s:
+                    break
             turn = []
             for _ in range(block):
                 t = time.perf_counter()

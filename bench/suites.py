@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from bench import jax_workloads, machine, workloads
+from bench import jax_workloads, machine, tinygrad_workloads, workloads
 from bench.harness import HEADER, Pair, interleave, markdown_table
+from deepnum.ops import accel
 
 # Timed steps per turn: each side is measured over a run of consecutive steps (its steady
 # state), not right after the other framework's threads ran (see harness.interleave).
 BLOCK = 4
+SETTLE_S = 0.3  # untimed steps per turn, longer than OpenBLAS's and OpenMP's spin-waits
 
 
 def _torch():
@@ -66,10 +68,32 @@ def training_pairs(
             ref,
             repeats=repeats,
             block=BLOCK,
+            settle_s=SETTLE_S,
             samples_per_step=batch,
             flops_per_step=flops,
         )
     ]
+    if device == "cpu" and accel.enabled():  # numba is optional: deepnum without it too
+
+        def plain():
+            os.environ["DEEPNUM_NUMBA"] = "0"
+            try:
+                model.train_on_batch(x, y)
+            finally:
+                os.environ["DEEPNUM_NUMBA"] = "1"
+
+        pairs.append(
+            interleave(
+                label + " (deepnum without numba)",
+                plain,
+                ref,
+                repeats=repeats,
+                block=BLOCK,
+                settle_s=SETTLE_S,
+                samples_per_step=batch,
+                flops_per_step=flops,
+            )
+        )
     if device == "cpu" and jax_workloads.available():  # JAX jit, the same initial weights
         jax_step = jax_workloads.train_step(name, model, x, y)
         pairs.append(
@@ -79,9 +103,27 @@ def training_pairs(
                 jax_step,
                 repeats=repeats,
                 block=BLOCK,
+                settle_s=SETTLE_S,
                 samples_per_step=batch,
                 flops_per_step=flops,
                 ref_name="JAX",
+            )
+        )
+    # tinygrad: the MLP and the CNN. Its LSTM is a 200-step unrolled graph whose compilation
+    # takes minutes (20 steps: ~1 minute to compile, then ~450 ms per step), so it is left out.
+    if device == "cpu" and name != "lstm" and tinygrad_workloads.available():
+        pairs.append(
+            interleave(
+                label + " (against tinygrad)",
+                ours,
+                tinygrad_workloads.train_step(name, model, x, y),
+                warmup=2,
+                repeats=max(3, repeats // 3),
+                block=2,
+                settle_s=SETTLE_S,
+                samples_per_step=batch,
+                flops_per_step=flops,
+                ref_name="tinygrad",
             )
         )
     if name == "lstm" and device == "cpu":
@@ -100,6 +142,7 @@ def training_pairs(
                 ref_ftz,
                 repeats=repeats,
                 block=BLOCK,
+                settle_s=SETTLE_S,
                 samples_per_step=batch,
                 flops_per_step=flops,
                 ref_name="PyTorch+FTZ",
@@ -153,6 +196,7 @@ def predict_pair(repeats: int) -> Pair:
         ref,
         repeats=max(3, repeats // 3),
         block=2,
+        settle_s=SETTLE_S,
         samples_per_step=1024,
         flops_per_step=workloads.cnn_flops(1024) / 3,
     )
@@ -262,8 +306,9 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "through its public API (`train_on_batch`, `fit`, `predict`), PyTorch through an "
         "idiomatic eager loop (zero_grad, forward, loss, backward, step); runs are "
         "interleaved in turns after a warm-up (A A A A B B B B A A A A …: each training turn "
-        f"is one untimed step then the median of {BLOCK} timed ones, so each framework is "
-        "measured in its steady state), and **ratio** is the median of the per-turn ratios "
+        f"runs {SETTLE_S} s of untimed steps, then takes the median of {BLOCK} timed ones, so "
+        "each framework is measured in its steady state, after the other's BLAS/OpenMP "
+        "threads have stopped spinning), and **ratio** is the median of the per-turn ratios "
         "deepnum / PyTorch (below 1: deepnum is faster).",
         "",
         "## Machine",
@@ -326,6 +371,14 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
     lines += [
         "## Notes",
         "",
+        "- numba is an optional accelerator (`pip install deepnum[numba]`, in `[all]`): it "
+        "compiles the LSTM's time step, max pooling, col2im, the embedding gradient, ReLU's "
+        "backward and Adam (`deepnum.ops.accel`). Rows marked 'deepnum without numba' run the "
+        "same step with `DEEPNUM_NUMBA=0`, i.e. the NumPy code paths.",
+        "- Allocator: deepnum raises glibc's mmap and trim thresholds on import "
+        "(`deepnum.backend.memory`) so that each step reuses the previous step's freed "
+        "blocks instead of page-faulting fresh ones. Both frameworks run in one process, so "
+        "PyTorch's steps get the same allocator settings.",
         "- Denormals: long LSTM backward passes can drive gradients into the subnormal range, "
         "where BLAS and ufuncs slow down by up to 100×. deepnum's fused recurrent backward "
         "flushes values below the smallest normal float to zero in the carried state gradients "
@@ -340,6 +393,9 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "- JAX rows (present when JAX is installed) time a jit-compiled step with the same "
         "initial weights and Keras's Adam; XLA's CPU thread pool stays busy between its steps, "
         "so deepnum's interleaved times in those rows run slower than in the PyTorch rows.",
+        "- tinygrad rows (present when tinygrad is installed and its CPU device can compile "
+        "with clang) time a TinyJit step with the same initial weights and tinygrad's Adam; "
+        "its LSTM is left out (compiling the 200-step unrolled graph takes minutes).",
         "",
     ]
     return "\n".join(lines) + "\n"

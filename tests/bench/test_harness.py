@@ -22,3 +22,17 @@ def test_interleave_with_inner_calls_and_no_block():
     )
     assert "".join(calls) == "aabb" * 3
     assert len(pair.ours) == 3
+
+
+def test_settling_runs_untimed_steps_for_the_given_time():
+    import time
+
+    calls = []
+
+    def ours():
+        calls.append("a")
+        time.sleep(0.002)
+
+    interleave("t", ours, lambda: calls.append("b"), warmup=0, repeats=1, settle_s=0.02)
+    # at least 0.02 s of untimed 2-ms steps (~10), then one timed step
+    assert calls.count("a") >= 6 and calls[-1] == "b"
