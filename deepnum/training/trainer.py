@@ -3,6 +3,7 @@ steps they are made of (``train_step``/``test_step`` can be overridden for custo
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,8 @@ class Trainer:
 
     def _on_device(self, data: Any) -> Any:
         """Move a batch's arrays to the device of the model's weights (GPU training)."""
+        if "cupy" not in sys.modules:  # no GPU array can exist: skip walking the weights
+            return data
         weights = self.weights
         if not weights or device_of(weights[0].data).type == "cpu":
             return data
