@@ -36,8 +36,9 @@ def blas_description() -> str:
     )
 
 
-def set_threads(n: int) -> None:
-    """Give NumPy's BLAS and PyTorch the same number of threads."""
+def set_threads(n: int, torch: bool = True) -> None:
+    """Give NumPy's BLAS and PyTorch (unless ``torch=False``: not imported) the same number of
+    threads."""
     os.environ["OMP_NUM_THREADS"] = str(n)
     try:
         from threadpoolctl import threadpool_limits
@@ -45,10 +46,12 @@ def set_threads(n: int) -> None:
         threadpool_limits(n)
     except ImportError:
         pass
+    if not torch:
+        return
     try:
-        import torch
+        import torch as pytorch
 
-        torch.set_num_threads(n)
+        pytorch.set_num_threads(n)
     except ImportError:
         pass
 

@@ -1,7 +1,8 @@
 """Peak resident memory of training the CNN, one framework per process.
 
-``python -m bench.memory deepnum 20`` prints: baseline MB (after imports and model build),
-peak MB after 20 training steps of batch 64.
+``python -m bench.memory deepnum 20`` prints: baseline MB (after imports, model build and one
+step), peak MB during 20 more training steps of batch 64. ``DEEPNUM_NUMBA=0`` in the
+environment measures deepnum without numba (whose LLVM is part of the resident size).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def main() -> None:
     side, steps = sys.argv[1], int(sys.argv[2])
     from bench import machine, workloads
 
-    machine.set_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
+    # The deepnum process never imports PyTorch (its libraries alone are ~250 MB resident).
+    machine.set_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2, torch=side == "torch")
     x, y = workloads.mnist_batch(64)
     model = workloads.deepnum_cnn()
     if side == "deepnum":

@@ -255,16 +255,18 @@ def scaling(repeats: int) -> tuple[list[Pair], str | None]:
 
 def memory(threads: int) -> list[list[str]]:
     rows = []
-    for side in ("deepnum", "torch"):
+    sides = [("deepnum", "deepnum", "1"), ("deepnum without numba", "deepnum", "0")]
+    for label, side, numba in sides + [("PyTorch", "torch", "1")]:
         out = subprocess.run(
             [sys.executable, "-m", "bench.memory", side, "20", str(threads)],
             capture_output=True,
             text=True,
             check=True,
             cwd=os.path.join(os.path.dirname(__file__), ".."),
+            env=dict(os.environ, DEEPNUM_NUMBA=numba),
         )
         base, peak = (float(v) for v in out.stdout.split())
-        rows.append([side, f"{base:.0f}", f"{peak:.0f}", f"{peak - base:.0f}"])
+        rows.append([label, f"{base:.0f}", f"{peak:.0f}", f"{peak - base:.0f}"])
     return rows
 
 

@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def info() -> str:
-    """A short report of the installation: versions, BLAS, threads, GPUs."""
+    """A short report of the installation: versions, BLAS, threads, compiled kernels, GPUs."""
     import os
     import platform
 
@@ -76,6 +76,17 @@ def info() -> str:
             )
     except ImportError:
         lines.append("BLAS: install threadpoolctl to see which BLAS NumPy uses")
+    from importlib.metadata import PackageNotFoundError, version
+
+    from deepnum.ops import accel
+
+    try:
+        state = "on" if accel.enabled() else "off (DEEPNUM_NUMBA=0)"
+        lines.append(f"numba {version('numba')}: compiled kernels {state}")
+    except PackageNotFoundError:
+        lines.append("numba: not installed (pip install deepnum[numba] for compiled kernels)")
+    tuned = "tuned" if deepnum.backend.allocator_tuned() else "C library defaults"
+    lines.append(f"malloc: {tuned}")
     if cupy_available():
         import cupy
 

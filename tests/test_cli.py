@@ -9,6 +9,7 @@ def test_info_names_version_blas_and_gpu(capsys):
     assert cli.main(["info"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("deepnum ") and "NumPy" in out and "GPU" in out
+    assert "numba" in out and "malloc: tuned" in out
 
 
 def test_demo_trains_and_writes_plots(tmp_path, capsys):

@@ -13,18 +13,18 @@
 numba is an optional accelerator (``pip install deepnum[numba]``): without it, or with the
 environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. All
 kernels but the LSTM step and col2im (which sums the taps of a pixel in another order) do the
-same IEEE operations in the same order as the NumPy paths (no
-fused multiply-add, no reassociation), so their results are bit-for-bit identical.
+same IEEE operations in the same order as the NumPy paths (no fused multiply-add, no
+reassociation), so their results are bit-for-bit identical.
 
 tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA
 and ONNX Runtime's MLAS use for float32,
 
     tanh(x) ≈ x·P(x²)/Q(x²) on [-7.9053, 7.9053] (±1 beyond, where float32 tanh rounds to ±1),
 
-accurate to a few float32 ulps (checked against NumPy's tanh in the tests; so the LSTM's
-results differ from the NumPy loop's by float32 rounding), with tanh(x) = x
-for |x| < 4e-4 where that is exact in float32. It is written as plain arithmetic so that LLVM
-vectorises the loop. The sigmoid gates use σ(z) = ½·tanh(z/2) + ½ with z/2 already folded into
+accurate to a few float32 ulps (checked against NumPy's tanh in the tests, so the LSTM's
+results differ from the NumPy loop's by float32 rounding), with tanh(x) = x for |x| < 4e-4
+where that is exact in float32. It is written as plain arithmetic so that LLVM vectorises the
+loop (with ``error_model="numpy"``: Python's division check would prevent it). The sigmoid gates use σ(z) = ½·tanh(z/2) + ½ with z/2 already folded into
 the kernels, as in the NumPy loop.
 """
 
@@ -234,7 +234,20 @@ def kernel(name: str) -> Any:
 
 def kernel_for(name: str, *arrays: Any) -> Any:
     """The kernel ``name`` when the accelerator is on and ``arrays`` are C-contiguous NumPy
-    arrays of one float dtype (float32 or float64), else None."""
+    arrays of one float dtype (float32 or float64), else None.
+
+    Args:
+        name: a kernel of this module (``"adam"``, ``"max_pool"``, ``"relu_grad"``, ...).
+        arrays: the arrays the kernel would read and write.
+
+    Returns:
+        The compiled function, or None: the caller then runs its NumPy code.
+
+    Example:
+        >>> import numpy as np
+        >>> kernel_for("relu_grad", np.zeros(3, np.float32), np.zeros(3, np.float64)) is None
+        True
+    """
     first = arrays[0]
     if type(first) is not np.ndarray or first.dtype not in (np.float32, np.float64):
         return None
