@@ -24,8 +24,9 @@ and ONNX Runtime's MLAS use for float32,
 accurate to a few float32 ulps (checked against NumPy's tanh in the tests, so the LSTM's
 results differ from the NumPy loop's by float32 rounding), with tanh(x) = x for |x| < 4e-4
 where that is exact in float32. It is written as plain arithmetic so that LLVM vectorises the
-loop (with ``error_model="numpy"``: Python's division check would prevent it). The sigmoid gates use σ(z) = ½·tanh(z/2) + ½ with z/2 already folded into
-the kernels, as in the NumPy loop.
+loop (with ``error_model="numpy"``: Python's division check would prevent it). The sigmoid
+gates use σ(z) = ½·tanh(z/2) + ½ with z/2 already folded into the kernels, as in the NumPy
+loop.
 """
 
 from __future__ import annotations
