@@ -49,11 +49,10 @@ def lstm_forward(scan: Scan, h0, c0, kernel, recurrent_kernel, bias):
         for s in range(T):
             proj.wait(s)
             a, c = A[s], C[s + 1]
-            if step is not None:
-                xp.matmul(UsT, H[s], out=z)
+            xp.matmul(UsT, H[s], out=z)
+            if step is not None:  # the gate maths in one compiled call
                 step(a, z, C[s], c, TC[s], H[s + 1])
                 continue
-            xp.matmul(UsT, H[s], out=z)
             a += z
             xp.tanh(a, out=a)
             a[: 3 * U] *= 0.5
