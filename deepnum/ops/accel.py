@@ -31,6 +31,7 @@ loop.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Any
 
@@ -115,6 +116,24 @@ def _compile() -> dict[str, Any]:
             dz[3 * n + k] = d_c * i * (one - g) * (one + g)
             d_c *= f
             dc[k] = d_c if abs(d_c) >= tiny else zero
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def lstm_steps(A, UsT, C, TC, H, z, s0, s1):
+        """Steps ``[s0, s1)`` of the forward loop: z = Uᵀ h (BLAS through ``np.dot``), then
+        ``lstm_step``; the arrays are the loop's (steps, rows, batch) buffers."""
+        for s in range(s0, s1):
+            np.dot(UsT, H[s], z)
+            lstm_step(A[s], z, C[s], C[s + 1], TC[s], H[s + 1])
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def lstm_steps_backward(dh, dc, A, C, TC, dZ, rk, gY, tiny, s0, s1):
+        """Steps ``s1 - 1`` down to ``s0`` of BPTT: add the output gradient of the step (when
+        ``gY`` has one per step), ``lstm_step_backward``, then dh ← U dz (``np.dot``)."""
+        for s in range(s1 - 1, s0 - 1, -1):
+            if gY.shape[0] > 1:
+                dh += gY[s]
+            lstm_step_backward(dh, dc, A[s], C[s], TC[s], dZ[s], tiny)
+            np.dot(rk, dZ[s], dh)
 
     @njit(cache=True, nogil=True)
     def scatter_add_rows(out, ids, g):
@@ -216,21 +235,28 @@ def _compile() -> dict[str, Any]:
         for k in range(out.size):
             out[k] = gy[k] * (one if x[k] > 0 else nil)
 
-    return {
+    found = {
         "max_pool": max_pool,
         "max_pool_scatter": max_pool_scatter,
         "relu_grad": relu_grad,
         "col2im": col2im,
         "lstm_step": lstm_step,
         "lstm_step_backward": lstm_step_backward,
+        "lstm_steps": lstm_steps,
+        "lstm_steps_backward": lstm_steps_backward,
         "scatter_add_rows": scatter_add_rows,
         "adam": adam,
     }
+    if importlib.util.find_spec("scipy") is None:  # numba's np.dot calls SciPy's BLAS
+        del found["lstm_steps"], found["lstm_steps_backward"]
+    else:  # loaded now, so that threadpoolctl (recurrent_scan.serial_blas) sees it
+        import scipy.linalg.cython_blas  # noqa: F401
+    return found
 
 
 def kernel(name: str) -> Any:
     """The kernel ``name`` when the accelerator is on, else None."""
-    return kernels()[name] if enabled() else None
+    return kernels().get(name) if enabled() else None
 
 
 def kernel_for(name: str, *arrays: Any) -> Any:

@@ -43,34 +43,36 @@ def lstm_forward(scan: Scan, h0, c0, kernel, recurrent_kernel, bias):
     TC = xp.empty((T, U, B), dtype=scan.dtype)
     H[0], C[0] = h0.T, c0.T
     z, ig = xp.empty((4 * U, B), dtype=scan.dtype), xp.empty((U, B), dtype=scan.dtype)
-    step = _numba_kernel(scan, "lstm_step")
+    steps = _numba_kernel(scan, "lstm_steps")
     with serial_blas(xp):
         proj.start()
-        for s in range(T):
-            proj.wait(s)
-            a, c = A[s], C[s + 1]
-            xp.matmul(UsT, H[s], out=z)
-            if step is not None:  # the gate maths in one compiled call
-                step(a, z, C[s], c, TC[s], H[s + 1])
-                continue
-            a += z
-            xp.tanh(a, out=a)
-            a[: 3 * U] *= 0.5
-            a[: 3 * U] += 0.5
-            xp.multiply(a[2 * U : 3 * U], C[s], out=c)
-            xp.multiply(a[U : 2 * U], a[3 * U :], out=ig)
-            c += ig
-            xp.tanh(c, out=TC[s])
-            xp.multiply(a[:U], TC[s], out=H[s + 1])
-            if scan.drop is not None:
-                xp.copyto(c, C[s], where=scan.drop[s])
-                xp.copyto(H[s + 1], H[s], where=scan.drop[s])
+        if steps is not None:  # compiled: one call per chunk of steps
+            for s in range(0, T, scan.chunk):
+                proj.wait(s)
+                steps(A, UsT, C, TC, H, z, s, min(s + scan.chunk, T))
+        else:
+            for s in range(T):
+                proj.wait(s)
+                a, c = A[s], C[s + 1]
+                xp.matmul(UsT, H[s], out=z)
+                a += z
+                xp.tanh(a, out=a)
+                a[: 3 * U] *= 0.5
+                a[: 3 * U] += 0.5
+                xp.multiply(a[2 * U : 3 * U], C[s], out=c)
+                xp.multiply(a[U : 2 * U], a[3 * U :], out=ig)
+                c += ig
+                xp.tanh(c, out=TC[s])
+                xp.multiply(a[:U], TC[s], out=H[s + 1])
+                if scan.drop is not None:
+                    xp.copyto(c, C[s], where=scan.drop[s])
+                    xp.copyto(H[s + 1], H[s], where=scan.drop[s])
     saved = (A, H, C, TC, k, xp.ascontiguousarray(rk), order)
     return (scan.outputs(H), H[T].T, C[T].T), saved
 
 
 def _numba_kernel(scan: Scan, name: str):
-    """The compiled step kernel when numba is on and the loop is float32, unmasked NumPy."""
+    """The compiled loop when numba is on and the loop is float32, unmasked NumPy."""
     if scan.keep is not None or scan.dtype != "float32" or scan.xp.__name__ != "numpy":
         return None
     return accel.kernel(name)
@@ -107,15 +109,14 @@ def lstm_backward(scan: Scan, saved, gy, gh, gc, needs):
     carry[:U], carry[U:] = gh.T, gc.T
     if not scan.return_sequences:
         carry[:U] += gY
-    step = _numba_kernel(scan, "lstm_step_backward")
-    if step is not None:
+    steps = _numba_kernel(scan, "lstm_steps_backward")
+    if steps is not None:  # compiled, chunk by chunk from the last steps
         tiny = scan.dtype.type(scan.tiny if scan.flush else 0)
+        gy_steps = gY if scan.return_sequences else xp.zeros((1, 1, 1), scan.dtype)
         with serial_blas(xp):
-            for s in range(T - 1, -1, -1):
-                if scan.return_sequences:
-                    carry[:U] += gY[s]
-                step(carry[:U], carry[U:], A[s], C[s], TC[s], dZ[s], tiny)
-                xp.matmul(rk, dZ[s], out=carry[:U])
+            for s in reversed(range(0, T, scan.chunk)):
+                s1 = min(s + scan.chunk, T)
+                steps(carry[:U], carry[U:], A, C, TC, dZ, rk, gy_steps, tiny, s, s1)
                 grads.step_done(dZ, H, s)
             grads.drain(dZ, H)
         scan.flush_tiny(carry, xp.empty_like(carry), xp.empty(carry.shape, bool))

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -50,17 +51,20 @@ if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: make
 
 
 def serial_blas(xp: Any) -> Any:
-    """A context in which NumPy's BLAS runs on one thread (a no-op without threadpoolctl)."""
+    """A context in which the BLAS libraries run on one thread (a no-op without threadpoolctl):
+    NumPy's, and SciPy's once loaded (the compiled LSTM loop calls it through numba)."""
     if not SERIAL_BLAS_IN_LOOPS or xp.__name__ != "numpy":
         return contextlib.nullcontext()
-    if not _controller:
+    scipy_blas = "scipy.linalg.cython_blas" in sys.modules
+    if not _controller or _controller[0][0] != scipy_blas:  # find the loaded BLAS again
         try:
             from threadpoolctl import ThreadpoolController
 
-            _controller.append(ThreadpoolController())
+            ctl = ThreadpoolController()
         except Exception:  # threadpoolctl missing or failing: keep BLAS as it is
-            _controller.append(None)
-    ctl = _controller[0]
+            ctl = None
+        _controller[:] = [(scipy_blas, ctl)]
+    ctl = _controller[0][1]
     return contextlib.nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
