@@ -1,7 +1,8 @@
 """Optional compiled kernels (numba) for the loops that NumPy runs as many separate passes:
 
-* the LSTM's time step: one call fuses the gate maths that the NumPy loop does in about ten
-  ufunc passes (the per-step GEMM stays in BLAS); float32, unmasked sequences;
+* the LSTM's time loop: one call runs a chunk of steps, each a GEMM (``np.dot``, which numba
+  routes to SciPy's BLAS: without SciPy the NumPy loop runs) and one fused pass over the gate
+  maths that the NumPy loop does in about ten ufunc passes; float32, unmasked sequences;
 * the embedding gradient, a scatter-add of rows (``np.add.at`` is several times slower);
 * Adam's update, one pass over each variable instead of about twelve;
 * max pooling (with the winning tap per window) and, for windows that do not overlap, its
@@ -10,10 +11,10 @@
 * col2im, which lets the convolution's input gradient be one GEMM (``gy · Wᵀ``, efficient)
   followed by one pass, instead of a narrow GEMM and a strided add per kernel tap.
 
-numba is an optional accelerator (``pip install deepnum[numba]``): without it, or with the
-environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths run. All
-kernels but the LSTM step and col2im (which sums the taps of a pixel in another order) do the
-same IEEE operations in the same order as the NumPy paths (no fused multiply-add, no
+numba is an optional accelerator (``pip install deepnum[numba]``, with SciPy): without it,
+or with the environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths
+run. All kernels but the LSTM's and col2im (which sums the taps of a pixel in another order)
+do the same IEEE operations in the same order as the NumPy paths (no fused multiply-add, no
 reassociation), so their results are bit-for-bit identical.
 
 tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA

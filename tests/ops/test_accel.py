@@ -197,3 +197,24 @@ def test_conv_input_gradient_through_col2im_matches_the_per_tap_path(
     fused = run()
     monkeypatch.setenv("DEEPNUM_NUMBA", "0")
     np.testing.assert_allclose(fused, run(), rtol=1e-5, atol=1e-5)
+
+
+def test_the_lstm_loop_is_compiled_and_its_blas_runs_on_one_thread_in_the_loop():
+    reference("scipy")
+    threadpoolctl = reference("threadpoolctl")
+    from deepnum.ops import recurrent_scan
+
+    assert accel.kernel("lstm_steps") is not None  # SciPy's BLAS is loaded with the kernels
+    with recurrent_scan.serial_blas(np):
+        pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert any("scipy" in p["filepath"] for p in pools)
+        assert all(p["num_threads"] == 1 for p in pools)
+
+
+def test_without_scipy_the_lstm_loop_is_not_compiled(monkeypatch):
+    find_spec = accel.importlib.util.find_spec
+    monkeypatch.setattr(
+        accel.importlib.util, "find_spec", lambda name: None if name == "scipy" else find_spec(name)
+    )
+    found = accel._compile()
+    assert "lstm_steps" not in found and "adam" in found
