@@ -33,6 +33,7 @@ from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops import recurrent_kernels as K
+from deepnum.ops import recurrent_scan as S
 from deepnum.ops.recurrent_composite import (
     ACTIVATIONS,
     Activation,
@@ -86,16 +87,58 @@ class _FusedScan(Function):
 
 class LSTMScan(_FusedScan):
     """The LSTM over all steps: inputs (x, h0, c0, kernel, recurrent_kernel[, bias]),
-    outputs (y, h_T, c_T)."""
+    outputs (y, h_T, c_T). When the loop is compiled (``deepnum.ops.accel``), the parts of a
+    large batch run on their own threads (``recurrent_scan.batch_parts``)."""
+
+    parts: list[tuple] | None = None
 
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias=None):
-        outs, self.saved = K.lstm_forward(
-            self._scan(x, h0.shape[1]), h0, c0, kernel, recurrent_kernel, bias
-        )
-        return outs
+        xp = get_array_module(x)
+        compiled = self.keep is None and K.compiled_loop(x)
+        parts = S.batch_parts(x.shape[0], x.shape[1]) if compiled else [slice(None)]
+
+        def run(part: slice) -> tuple:
+            keep = None if self.keep is None else self.keep[part]
+            out_w = None if self.out_w is None else self.out_w[part]
+            scan = K.Scan(
+                x[part], h0.shape[1], keep, out_w, self.go_backwards, self.return_sequences,
+                pipeline=len(parts) == 1,
+            )  # fmt: skip
+            outs, saved = K.lstm_forward(scan, h0[part], c0[part], kernel, recurrent_kernel, bias)
+            return outs, (part, scan, saved)
+
+        results = S.run_parts(run, parts, xp)
+        self.parts = [r[1] for r in results]
+        if len(results) == 1:
+            return results[0][0]
+        return tuple(xp.concatenate(outs) for outs in zip(*(r[0] for r in results)))
 
     def fused_backward(self, gys, needs):
-        return K.lstm_backward(self.scan, self.saved, *gys, needs)
+        def run(saved_part: tuple) -> tuple:
+            part, scan, saved = saved_part
+            return K.lstm_backward(scan, saved, *[g[part] for g in gys], needs)
+
+        results = S.run_parts(run, self.parts, get_array_module(gys[0]))
+        if len(results) == 1:
+            return results[0]
+        xp = get_array_module(gys[0])
+        per_sample = [xp.concatenate(g) if g[0] is not None else None for g in zip(*results)][:3]
+        weights = [_total(g) for g in list(zip(*results))[3:]]
+        return tuple(per_sample + weights)
+
+    def release(self) -> None:
+        super().release()
+        self.parts = None
+
+
+def _total(parts: tuple) -> Any:
+    """The sum of the parts' weight gradients (None when not needed)."""
+    if parts[0] is None:
+        return None
+    total = parts[0].copy()
+    for g in parts[1:]:
+        total += g
+    return total
 
 
 class GRUScan(_FusedScan):

@@ -71,6 +71,15 @@ def lstm_forward(scan: Scan, h0, c0, kernel, recurrent_kernel, bias):
     return (scan.outputs(H), H[T].T, C[T].T), saved
 
 
+def compiled_loop(x) -> bool:
+    """Whether the LSTM's loop over ``x`` runs compiled (see ``_numba_kernel``)."""
+    return (
+        x.dtype == "float32"
+        and type(x).__module__ == "numpy"
+        and (accel.kernel("lstm_steps") is not None)
+    )
+
+
 def _numba_kernel(scan: Scan, name: str):
     """The compiled loop when numba is on and the loop is float32, unmasked NumPy."""
     if scan.keep is not None or scan.dtype != "float32" or scan.xp.__name__ != "numpy":

@@ -16,7 +16,10 @@ into chunks of steps and run on a worker thread, overlapped with the loop
 (``PIPELINE_GEMMS``): the projection of the next chunk is computed while the loop consumes the
 current one, and the weight gradients of a finished chunk while BPTT runs through the next, so
 on two cores one runs the loop and the other the GEMMs (NumPy and BLAS release the GIL). Short
-sequences and CuPy arrays run everything in order.
+sequences and CuPy arrays run everything in order. When the loop is compiled (the LSTM's, with
+numba), a large batch is instead cut into parts that run whole, loop and GEMMs, on their own
+threads (``batch_parts``, ``run_parts``): the compiled loop holds no GIL, so the parts run at
+the same time, where NumPy's per-op loop would hand the GIL back and forth at every op.
 
 Denormals. As BPTT runs back through many steps the carried gradients decay geometrically and
 eventually fall below the smallest normal float (1.2e-38 in float32). Arithmetic on such
@@ -44,10 +47,17 @@ from deepnum.backend import get_array_module
 FLUSH_DENORMALS = True
 SERIAL_BLAS_IN_LOOPS = True
 PIPELINE_GEMMS = True
+# Batch parallelism (compiled loops only): the samples of a batch are independent, so a batch
+# of at least 2·MIN_PART_BATCH samples is cut into up to MAX_PARTS parts whose loops run on
+# their own threads at once. The compiled loops release the GIL, so the parts do not wait for
+# each other (NumPy's per-op loops would: each op takes the GIL back).
+MAX_PARTS = max(1, min(os.cpu_count() or 1, 4))
+MIN_PART_BATCH = 16
 _controller: list[Any] = []
 _executor: list[ThreadPoolExecutor] = []
-if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: make a new one
-    os.register_at_fork(after_in_child=_executor.clear)
+_part_executor: list[ThreadPoolExecutor] = []
+if hasattr(os, "register_at_fork"):  # a forked child has no worker threads: make new ones
+    os.register_at_fork(after_in_child=lambda: (_executor.clear(), _part_executor.clear()))
 
 
 def serial_blas(xp: Any) -> Any:
@@ -68,6 +78,29 @@ def serial_blas(xp: Any) -> Any:
     return contextlib.nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
+def batch_parts(batch: int, steps: int) -> list[slice]:
+    """The batch slices to run in parallel: the whole batch for short sequences, small
+    batches or a single core."""
+    n = min(MAX_PARTS, batch // MIN_PART_BATCH)
+    if steps < 32 or n < 2:
+        return [slice(None)]
+    bounds = [round(i * batch / n) for i in range(n + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def run_parts(fn: Any, parts: list[Any], xp: Any) -> list[Any]:
+    """``[fn(part) for part in parts]``, the first part on this thread and the others on
+    worker threads at the same time, each with BLAS on one thread."""
+    if len(parts) == 1:
+        return [fn(parts[0])]
+    if not _part_executor:
+        _part_executor.append(ThreadPoolExecutor(MAX_PARTS - 1, thread_name_prefix="deepnum-rnn"))
+    with serial_blas(xp):
+        jobs = [_part_executor[0].submit(fn, part) for part in parts[1:]]
+        first = fn(parts[0])
+        return [first] + [job.result() for job in jobs]
+
+
 def _submit(fn: Any, *args: Any) -> Future:
     if not _executor:
         _executor.append(ThreadPoolExecutor(1, thread_name_prefix="deepnum-rnn-gemm"))
@@ -86,9 +119,20 @@ class Scan:
             outputs; they encode Keras's rule for the output of masked steps.
         go_backwards: process the time axis in reverse.
         return_sequences: whether the first output is the whole sequence or the last step.
+        pipeline: allow the large GEMMs on the worker thread (off when the batch is already
+            split across threads).
     """
 
-    def __init__(self, x, units: int, keep, out_weight, go_backwards: bool, return_sequences: bool):
+    def __init__(
+        self,
+        x,
+        units: int,
+        keep,
+        out_weight,
+        go_backwards: bool,
+        return_sequences: bool,
+        pipeline: bool = True,
+    ):
         xp = get_array_module(x)
         self.xp = xp
         self.B, self.T, self.n_in = x.shape
@@ -105,7 +149,7 @@ class Scan:
         self.tiny = xp.finfo(self.dtype).tiny
         self.flush = FLUSH_DENORMALS and xp.__name__ == "numpy"
         big = self.T >= 32 and self.T * self.B >= 2048
-        self.pipelined = PIPELINE_GEMMS and xp.__name__ == "numpy" and big
+        self.pipelined = pipeline and PIPELINE_GEMMS and xp.__name__ == "numpy" and big
         self.chunk = max(16, math.ceil(self.T / 8)) if self.pipelined else self.T
 
     def time_major(self, a):
