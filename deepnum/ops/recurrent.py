@@ -122,9 +122,9 @@ class LSTMScan(_FusedScan):
         if len(results) == 1:
             return results[0]
         xp = get_array_module(gys[0])
-        per_sample = [xp.concatenate(g) if g[0] is not None else None for g in zip(*results)][:3]
-        weights = [_total(g) for g in list(zip(*results))[3:]]
-        return tuple(per_sample + weights)
+        by_input = list(zip(*results))  # (x, h0, c0): joined along the batch; weights: summed
+        per_sample = [None if g[0] is None else xp.concatenate(g) for g in by_input[:3]]
+        return tuple(per_sample + [_total(g) for g in by_input[3:]])
 
     def release(self) -> None:
         super().release()
