@@ -61,19 +61,18 @@ def training_pairs(
     label = f"{name.upper()} train step, batch {batch}" + (
         f" ({device})" if device != "cpu" else ""
     )
-    pairs = [
-        interleave(
-            label,
-            ours,
-            ref,
-            repeats=repeats,
-            block=BLOCK,
-            settle_s=SETTLE_S,
-            samples_per_step=batch,
-            flops_per_step=flops,
-        )
-    ]
-    if device == "cpu" and accel.enabled():  # numba is optional: deepnum without it too
+
+    def pair(suffix: str, a: Any, b: Any, ref_name: str = "PyTorch", **kw: Any) -> Pair:
+        kw = {"repeats": repeats, "block": BLOCK, **kw}
+        return interleave(
+            label + suffix, a, b, settle_s=SETTLE_S, samples_per_step=batch,
+            flops_per_step=flops, ref_name=ref_name, **kw,
+        )  # fmt: skip
+
+    pairs = [pair("", ours, ref)]
+    if device != "cpu":
+        return pairs
+    if accel.enabled():  # numba is optional: deepnum without it too
 
         def plain():
             os.environ["DEEPNUM_NUMBA"] = "0"
@@ -82,51 +81,17 @@ def training_pairs(
             finally:
                 os.environ["DEEPNUM_NUMBA"] = "1"
 
-        pairs.append(
-            interleave(
-                label + " (deepnum without numba)",
-                plain,
-                ref,
-                repeats=repeats,
-                block=BLOCK,
-                settle_s=SETTLE_S,
-                samples_per_step=batch,
-                flops_per_step=flops,
-            )
-        )
-    if device == "cpu" and jax_workloads.available():  # JAX jit, the same initial weights
+        pairs.append(pair(" (deepnum without numba)", plain, ref))
+    if jax_workloads.available():  # JAX jit, the same initial weights
         jax_step = jax_workloads.train_step(name, model, x, y)
-        pairs.append(
-            interleave(
-                label + " (against JAX jit)",
-                ours,
-                jax_step,
-                repeats=repeats,
-                block=BLOCK,
-                settle_s=SETTLE_S,
-                samples_per_step=batch,
-                flops_per_step=flops,
-                ref_name="JAX",
-            )
-        )
+        pairs.append(pair(" (against JAX jit)", ours, jax_step, "JAX"))
     # tinygrad: the MLP and the CNN. Its LSTM is a 200-step unrolled graph whose compilation
     # takes minutes (20 steps: ~1 minute to compile, then ~450 ms per step), so it is left out.
-    if device == "cpu" and name != "lstm" and tinygrad_workloads.available():
-        pairs.append(
-            interleave(
-                label + " (against tinygrad)",
-                ours,
-                tinygrad_workloads.train_step(name, model, x, y),
-                warmup=2,
-                repeats=max(3, repeats // 3),
-                block=2,
-                settle_s=SETTLE_S,
-                samples_per_step=batch,
-                flops_per_step=flops,
-                ref_name="tinygrad",
-            )
-        )
-    if name == "lstm" and device == "cpu":
+    if name != "lstm" and tinygrad_workloads.available():
+        tiny_step = tinygrad_workloads.train_step(name, model, x, y)
+        tiny_kw = {"warmup": 2, "repeats": max(3, repeats // 3), "block": 2}
+        pairs.append(pair(" (against tinygrad)", ours, tiny_step, "tinygrad", **tiny_kw))
+    if name == "lstm":
 
         def ref_ftz():
             torch.set_flush_denormal(True)
@@ -135,19 +100,7 @@ def training_pairs(
             finally:  # the flag is per thread: it must not leak into deepnum's steps
                 torch.set_flush_denormal(False)
 
-        pairs.append(
-            interleave(
-                label + " (PyTorch with flush_denormal)",
-                ours,
-                ref_ftz,
-                repeats=repeats,
-                block=BLOCK,
-                settle_s=SETTLE_S,
-                samples_per_step=batch,
-                flops_per_step=flops,
-                ref_name="PyTorch+FTZ",
-            )
-        )
+        pairs.append(pair(" (PyTorch with flush_denormal)", ours, ref_ftz, "PyTorch+FTZ"))
     return pairs
 
 
