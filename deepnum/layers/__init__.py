@@ -1,7 +1,19 @@
-"""Layers with Keras 3's names, arguments, defaults and weight layouts."""
+"""Layers with Keras 3's names, arguments, defaults and weight layouts.
 
-# Layer families (one module each) register their exports below.
-from deepnum.layers.activation_layers import ELU, LeakyReLU, Maxout, PReLU, ReLU, Softmax
+The package mirrors Keras's layer families: ``core``, ``activations``, ``convolutional``,
+``pooling``, ``normalization``, ``regularization``, ``reshaping``, ``merging``, ``rnn`` and
+``preprocessing``; the base class, input specs and serialization sit at the top.
+"""
+
+from deepnum.layers.activations import (
+    ELU,
+    Activation,
+    LeakyReLU,
+    Maxout,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from deepnum.layers.context import clear_session
 from deepnum.layers.convolutional import (
     Conv1D,
@@ -12,9 +24,6 @@ from deepnum.layers.convolutional import (
     Convolution1DTranspose,
     Convolution2D,
     Convolution2DTranspose,
-)
-from deepnum.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
-from deepnum.layers.depthwise_conv import (
     DepthwiseConv1D,
     DepthwiseConv2D,
     SeparableConv1D,
@@ -22,7 +31,7 @@ from deepnum.layers.depthwise_conv import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from deepnum.layers.dropout import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from deepnum.layers.core import Dense, Embedding, Identity, Lambda, Masking
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
 from deepnum.layers.merging import (
@@ -63,15 +72,23 @@ from deepnum.layers.pooling import (
     MaxPooling2D,
 )
 from deepnum.layers.preprocessing import Rescaling
-from deepnum.layers.recurrent import GRU, LSTM, SimpleRNN
-from deepnum.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
-from deepnum.layers.spatial_reshaping import (
+from deepnum.layers.regularization import (
+    Dropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from deepnum.layers.reshaping import (
     Cropping1D,
     Cropping2D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
     ZeroPadding2D,
 )
-from deepnum.layers.wrappers import Bidirectional, TimeDistributed
+from deepnum.layers.rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from deepnum.models.functional import Input, InputLayer

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from deepnum import activations
-from deepnum.layers.recurrent_base import BaseRNN
+from deepnum.layers.rnn.base_rnn import BaseRNN
 from deepnum.ops import recurrent as rnn_ops
 
 

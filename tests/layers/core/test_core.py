@@ -8,7 +8,7 @@ import pytest
 
 import deepnum as dn
 from deepnum import layers
-from deepnum.layers.core import EmbeddingLookup
+from deepnum.layers.core.embedding import EmbeddingLookup
 from tests.layers.keras_parity import check_config_matches, compare_with_keras, keras
 
 K = keras()

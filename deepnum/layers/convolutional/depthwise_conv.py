@@ -9,7 +9,7 @@ from deepnum import initializers, ops, regularizers
 from deepnum.autodiff.tensor import Tensor
 from deepnum.layers import _args
 from deepnum.layers import _window_args as wa
-from deepnum.layers.convolutional import _BaseConv
+from deepnum.layers.convolutional.conv import _BaseConv
 
 
 class _DepthwiseConv(_BaseConv):

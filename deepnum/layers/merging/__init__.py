@@ -1,0 +1,20 @@
+"""Merging layers (Add, Concatenate, Dot, …) and their functional forms."""
+
+from deepnum.layers.merging.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)

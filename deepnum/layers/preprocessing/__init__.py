@@ -1,0 +1,3 @@
+"""Preprocessing layers."""
+
+from deepnum.layers.preprocessing.rescaling import Rescaling
