@@ -11,7 +11,7 @@ import numpy as np
 
 from bench import jax_workloads, machine, tinygrad_workloads, workloads
 from bench.harness import HEADER, Pair, interleave, markdown_table
-from deepnum.ops import accel
+from deepnum.backend import accel
 
 # Timed steps per turn: each side is measured over a run of consecutive steps (its steady
 # state), not right after the other framework's threads ran (see harness.interleave).
@@ -328,7 +328,7 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "",
         "- numba is an optional accelerator (`pip install deepnum[numba]`, in `[all]`): it "
         "compiles the LSTM's time step, max pooling, col2im, the embedding gradient, ReLU's "
-        "backward and Adam (`deepnum.ops.accel`). Rows marked 'deepnum without numba' run the "
+        "backward and Adam (`deepnum.backend.accel`). Rows marked 'deepnum without numba' run the "
         "same step with `DEEPNUM_NUMBA=0`, i.e. the NumPy code paths.",
         "- Allocator: deepnum raises glibc's mmap and trim thresholds on import "
         "(`deepnum.backend.memory`) so that each step reuses the previous step's freed "
@@ -337,7 +337,7 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "- Denormals: long LSTM backward passes can drive gradients into the subnormal range, "
         "where BLAS and ufuncs slow down by up to 100×. deepnum's fused recurrent backward "
         "flushes values below the smallest normal float to zero in the carried state gradients "
-        "(`deepnum.ops.recurrent_scan.FLUSH_DENORMALS`, on by default) — what the CPU's "
+        "(`deepnum.ops.nn._recurrent_scan.FLUSH_DENORMALS`, on by default) — what the CPU's "
         "flush-to-zero mode does, without changing the process-wide FPU flags that other "
         "threads and libraries share. Results change by at most ~1e-38. The LSTM row against "
         "PyTorch with `torch.set_flush_denormal(True)` shows the reference without that trap.",

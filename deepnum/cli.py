@@ -78,7 +78,7 @@ def info() -> str:
         lines.append("BLAS: install threadpoolctl to see which BLAS NumPy uses")
     from importlib.metadata import PackageNotFoundError, version
 
-    from deepnum.ops import accel
+    from deepnum.backend import accel
 
     try:
         state = "on" if accel.enabled() else "off (DEEPNUM_NUMBA=0)"

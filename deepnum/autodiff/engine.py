@@ -261,6 +261,6 @@ def _apply_arrays(fn: Function, gys: list[Any], grads: dict, leaves: dict[int, T
 
 
 def _cast(g: Tensor, dtype: Any) -> Tensor:
-    from deepnum.ops.math import cast  # ops build on this module
+    from deepnum.ops.numpy._elementwise import cast  # ops build on this module
 
     return cast(g, dtype)

@@ -8,7 +8,7 @@ from typing import Any
 
 from deepnum.autodiff.tensor import shape_str
 from deepnum.layers.input_spec import InputSpec, check_input_spec
-from deepnum.ops.window import output_length, standardize_padding, standardize_tuple
+from deepnum.ops.nn._window import output_length, standardize_padding, standardize_tuple
 
 
 def tuple_arg(owner: str, arg: str, value: Any, rank: int, allow_zero: bool = False) -> tuple:

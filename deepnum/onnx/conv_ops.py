@@ -14,7 +14,7 @@ import numpy as np
 
 from deepnum.onnx.builder import GraphBuilder
 from deepnum.onnx.core_ops import _unsupported, activation
-from deepnum.ops.conv import transpose_geometry
+from deepnum.ops.nn._conv import transpose_geometry
 
 
 def _channels_last(layer: Any) -> bool:

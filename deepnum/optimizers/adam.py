@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from deepnum.autodiff.variable import Variable
-from deepnum.backend import get_array_module
-from deepnum.ops import accel
+from deepnum.backend import accel, get_array_module
 from deepnum.optimizers.base import Optimizer, check_number
 
 
@@ -137,7 +136,8 @@ class Adam(Optimizer):
 
 
 def _fused_adam(w: Any, g: Any, m: Any, v: Any) -> Any:
-    """numba's Adam kernel (``deepnum.ops.accel``) for contiguous NumPy float arrays, else None."""
+    """numba's Adam kernel (``deepnum.backend.accel``) for contiguous NumPy float arrays, or
+    None."""
     return accel.kernel_for("adam", w, m, v) if g.dtype == w.dtype else None
 
 

@@ -30,7 +30,7 @@ CASES = {
     "reshape": (lambda a: ops.reshape(a, (4, 3)), [A]),
     "transpose": (lambda a: ops.transpose(a, (1, 0)), [A]),
     "matmul": (lambda a, m: ops.matmul(a, m), [A, M]),
-    "linear": (lambda a, m: dn.ops.nn.linear(a, m, np.arange(2.0)), [A, M]),
+    "linear": (lambda a, m: dn.ops.linear(a, m, np.arange(2.0)), [A, M]),
     "relu": (lambda a: ops.relu(a), [A]),
 }
 

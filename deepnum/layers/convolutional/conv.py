@@ -13,7 +13,7 @@ from deepnum.layers import _args
 from deepnum.layers import _window_args as wa
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
-from deepnum.ops.conv import transpose_geometry
+from deepnum.ops.nn._conv import transpose_geometry
 
 
 class _BaseConv(Layer):

@@ -9,10 +9,9 @@ import numpy as np
 from deepnum import initializers, regularizers
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor
-from deepnum.backend import get_array_module
+from deepnum.backend import accel, get_array_module
 from deepnum.layers import _args
 from deepnum.layers.layer import Layer
-from deepnum.ops import accel
 
 
 class EmbeddingLookup(Function):
@@ -34,7 +33,7 @@ class EmbeddingLookup(Function):
 
 class EmbeddingScatter(Function):
     """The adjoint of the lookup: zeros of the table's shape with each row of ``g`` added at its
-    id. On NumPy it is a compiled loop when numba is installed (``deepnum.ops.accel``), else
+    id. On NumPy it is a compiled loop when numba is installed (``deepnum.backend.accel``), else
     one ``add.at`` on the flattened table with flat indices ``id · dim + j`` — several times
     faster than ``add.at`` with 2-D row indices."""
 

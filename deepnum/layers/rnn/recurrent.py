@@ -1,5 +1,5 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU with Keras 3's arguments, defaults, weight layouts
-and masking rules. The maths of all time steps runs in one fused op (``deepnum.ops.recurrent``).
+and masking rules. The maths of all time steps runs in one fused op (``deepnum.ops.nn._recurrent``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from deepnum import activations
 from deepnum.layers.rnn.base_rnn import BaseRNN
-from deepnum.ops import recurrent as rnn_ops
+from deepnum.ops.nn import _recurrent as rnn_ops
 
 
 class SimpleRNN(BaseRNN):

@@ -1,99 +1,21 @@
-"""Neural-network ops: sigmoid, relu, softmax, log_softmax, and the fused ``linear`` and
-softmax cross-entropy. Fused ops keep a hand-derived backward that is itself written in deepnum
-ops, so they stay differentiable twice."""
+"""Fused ops: the affine map ``linear`` and softmax cross-entropy. Each keeps a
+hand-derived backward that is itself written in deepnum ops, so it stays differentiable twice."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops import accel
-from deepnum.ops.broadcast import sum_to, sum_to_array
-from deepnum.ops.linalg import matmul
-from deepnum.ops.math import exp
-from deepnum.ops.reduction import max_shift
-from deepnum.ops.reduction import sum as _sum
-from deepnum.ops.shape import reshape, swapaxes
+from deepnum.ops.nn._activations import log_softmax, softmax
+from deepnum.ops.numpy._broadcast import sum_to, sum_to_array
+from deepnum.ops.numpy._products import matmul
+from deepnum.ops.numpy._reduction import max_shift
+from deepnum.ops.numpy._reduction import sum as _sum
+from deepnum.ops.numpy._shape import reshape, swapaxes
 
-
-class Sigmoid(Function):
-    """σ(x) = 1/(1 + e⁻ˣ), dσ/dx = σ(1 − σ). Stable for large |x|."""
-
-    save_outputs = True
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        # With e = e^(−|x|) ≤ 1 nothing overflows: σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for
-        # x < 0, which keeps full relative precision far into the negative tail.
-        e = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1, e) / (1 + e)
-
-    def backward(self, gy):
-        y = self.outputs[0]
-        return gy * y * (1 - y)
-
-
-class ReLU(Function):
-    """max(0, x); the derivative is the constant mask x > 0."""
-
-    def forward(self, x):
-        # (x + |x|)/2 would be faster but overflows above max/2; maximum is exact.
-        return get_array_module(x).maximum(x, 0)
-
-    def backward(self, gy):
-        return gy * (self.inputs[0].data > 0).astype(gy.dtype)
-
-    def backward_arrays(self, gy):
-        x = self.inputs[0].data
-        kernel = accel.kernel_for("relu_grad", gy, x)
-        if kernel is None:
-            return gy * (x > 0).astype(gy.dtype)
-        out = np.empty_like(x)  # one compiled pass instead of compare, cast and multiply
-        one = x.dtype.type(1)
-        kernel(gy, x, out, one, one - one)
-        return out
-
-
-class Softmax(Function):
-    """yᵢ = e^(xᵢ−m)/Σⱼ e^(xⱼ−m); ∂L/∂x = y ⊙ (g − Σ g⊙y)."""
-
-    save_outputs = True
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        e = xp.exp(x - max_shift(x, self.axis))
-        e /= e.sum(axis=self.axis, keepdims=True)
-        return e
-
-    def backward(self, gy):
-        y = self.outputs[0]
-        gx = y * gy
-        return gx - y * _sum(gx, axis=self.axis, keepdims=True)
-
-
-class LogSoftmax(Function):
-    """yᵢ = xᵢ − logΣⱼ e^(xⱼ); ∂L/∂x = g − eʸ Σ g."""
-
-    save_outputs = True
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        shifted = x - max_shift(x, self.axis)
-        return shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
-
-    def backward(self, gy):
-        y = self.outputs[0]
-        return gy - exp(y) * _sum(gy, axis=self.axis, keepdims=True)
+__all__ = []
 
 
 class Linear(Function):
@@ -165,26 +87,6 @@ class SoftmaxCrossEntropy(Function):
         return gx, gt
 
 
-def sigmoid(x: Any) -> Tensor:
-    """Logistic function σ(x) = 1 / (1 + e⁻ˣ)."""
-    return Sigmoid()(x)
-
-
-def relu(x: Any) -> Tensor:
-    """Rectified linear unit, max(0, x)."""
-    return ReLU()(x)
-
-
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``axis`` (computed with the max subtracted)."""
-    return Softmax(axis)(x)
-
-
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """log softmax(x) = x − logΣ eˣ along ``axis``."""
-    return LogSoftmax(axis)(x)
-
-
 def linear(x: Any, w: Any, b: Any = None) -> Tensor:
     """Fused affine map ``x @ w + b`` (Keras's Dense kernel layout ``(in, out)``).
 
@@ -226,7 +128,7 @@ def softmax_cross_entropy(logits: Any, targets: Any, axis: int = -1) -> Tensor:
 def sparse_softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Tensor:
     """Per-sample −log softmax(logits)[label] for integer labels: the shape of ``logits``
     without its class ``axis`` (``logits.shape[:-1]`` by default)."""
-    from deepnum.ops.indexing import one_hot
+    from deepnum.ops.numpy._indexing import one_hot
 
     logits = as_tensor(logits)
     labels = labels.data if isinstance(labels, Tensor) else labels

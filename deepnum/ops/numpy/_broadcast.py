@@ -10,6 +10,8 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 
+__all__ = ["broadcast_to"]
+
 
 def broadcast_array(x: Any, shape: tuple[int, ...]) -> Any:
     """A read-only broadcast view of a raw array (``xp.broadcast_to``); a NumPy scalar array is

@@ -3,7 +3,7 @@
 Used for activations the fused loops do not cover and for recurrent dropout, as the reference the
 fused ops are tested against, and by the fused backward under ``create_graph=True`` (every op
 here is differentiable to any order). ``keep`` and ``out_w`` are the processing-order mask arrays
-made by ``deepnum.ops.recurrent.mask_weights``.
+made by ``deepnum.ops.nn._recurrent.mask_weights``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from deepnum.autodiff.tensor import Tensor
-from deepnum.ops.math import tanh, where
-from deepnum.ops.nn import linear, relu, sigmoid
-from deepnum.ops.shape import concatenate, moveaxis, reshape, split, stack
+from deepnum.ops.nn._activations import relu, sigmoid
+from deepnum.ops.nn._fused import linear
+from deepnum.ops.numpy._elementwise import tanh, where
+from deepnum.ops.numpy._shape import concatenate, moveaxis, reshape, split, stack
 
 Activation = str | Callable[[Tensor], Tensor]
 ACTIVATIONS: dict[str, Callable] = {

@@ -9,8 +9,10 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops.broadcast import broadcast_to, sum_to, sum_to_array
-from deepnum.ops.shape import reshape, swapaxes, transpose
+from deepnum.ops.numpy._broadcast import broadcast_to, sum_to, sum_to_array
+from deepnum.ops.numpy._shape import reshape, swapaxes, transpose
+
+__all__ = ["dot", "einsum", "inner", "matmul", "outer", "tensordot"]
 
 
 class MatMul(Function):

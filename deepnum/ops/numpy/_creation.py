@@ -7,6 +7,8 @@ from typing import Any
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import default_device, floatx, get_array_module
 
+__all__ = ["arange", "eye", "full", "full_like", "ones", "ones_like", "zeros", "zeros_like"]
+
 
 def zeros_like(x: Any, dtype: Any = None) -> Tensor:
     """A tensor of zeros with the shape (and dtype, unless given) of ``x``."""
@@ -29,7 +31,7 @@ def full_like(x: Any, fill_value: float, dtype: Any = None) -> Tensor:
 
 def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
     """``x`` as a Tensor (Keras's ``ops.convert_to_tensor``); Tensors pass through."""
-    from deepnum.ops.math import cast
+    from deepnum.ops.numpy._elementwise import cast
 
     t = as_tensor(x)
     return t if dtype is None else cast(t, dtype)

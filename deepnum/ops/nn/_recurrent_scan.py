@@ -1,4 +1,4 @@
-"""The machinery around the recurrent loops of ``deepnum.ops.recurrent_kernels``: time order,
+"""The machinery around the recurrent loops of ``deepnum.ops.nn._recurrent_kernels``: time order,
 masks, layouts, the GEMMs before and after the loops, threading and denormal flushing.
 
 Layout. Inside the loops the per-step arrays are feature-major, ``(features, batch)``: the block

@@ -12,8 +12,23 @@ import numpy as np
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops.broadcast import broadcast_to
-from deepnum.ops.reduction import normalize_axis
+from deepnum.ops.numpy._broadcast import broadcast_to
+from deepnum.ops.numpy._reduction import normalize_axis
+
+__all__ = [
+    "concatenate",
+    "expand_dims",
+    "moveaxis",
+    "pad",
+    "repeat",
+    "reshape",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "tile",
+    "transpose",
+]
 
 
 class Reshape(Function):
@@ -215,7 +230,7 @@ def pad(x: Any, pad_width: Any, constant_values: float = 0) -> Tensor:
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``axis`` (NumPy semantics)."""
-    from deepnum.ops.indexing import take
+    from deepnum.ops.numpy._indexing import take
 
     x = as_tensor(x)
     if axis is None:

@@ -1,14 +1,13 @@
 """The array kernels of the convolution (NumPy or CuPy through ``xp``): im2col from a strided
 view, the forward GEMM with the bias folded in, the kernel-gradient GEMM and the input gradient
-as one GEMM per kernel tap. ``deepnum.ops.conv`` wraps them into differentiable Functions."""
+as one GEMM per kernel tap. ``deepnum.ops.nn._conv`` wraps them into differentiable Functions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from deepnum.backend import get_array_module
-from deepnum.ops import accel
-from deepnum.ops.window import Window
+from deepnum.backend import accel, get_array_module
+from deepnum.ops.nn._window import Window
 
 # Below this many channels per group, im2col is built tap-major, (K·C, M): each row is then a
 # long strided copy instead of a gather of K·C scattered values (measured ~8x faster for C=1).

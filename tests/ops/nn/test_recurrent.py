@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import deepnum as dn
-from deepnum.ops import recurrent as R
-from deepnum.ops import recurrent_scan
+from deepnum.ops.nn import _recurrent as R
+from deepnum.ops.nn import _recurrent_scan as recurrent_scan
 from tests.conftest import reference
 from tests.ops.helpers import check_op, make_inputs
 

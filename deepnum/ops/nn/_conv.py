@@ -4,7 +4,7 @@ transposed convolution, depthwise and separable convolutions.
 Inputs are channels_last (NHWC) and kernels have Keras's layout ``(kh, kw, in/groups, out)``.
 The forward pass is im2col, built from a strided view of the padded input, followed by one GEMM
 (the bias rides along as an extra column of ones); the array kernels are in
-``deepnum.ops.im2col``. The backward pass uses two more ops:
+``deepnum.ops.nn._im2col``. The backward pass uses two more ops:
 
 * ``ConvGradInput`` — the adjoint of the convolution with respect to its input, i.e. the
   transposed convolution, computed as one GEMM per kernel tap added into a strided view;
@@ -22,18 +22,20 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
-from deepnum.ops import im2col as _k
-from deepnum.ops.shape import moveaxis, reshape
-from deepnum.ops.window import (
+from deepnum.ops.nn import _im2col as _k
+from deepnum.ops.nn._window import (
     Window,
     make_window,
     standardize_data_format,
     standardize_padding,
     standardize_tuple,
 )
-
+from deepnum.ops.numpy._shape import moveaxis, reshape
 
 # ----------------------------------------------------------------------------- Functions
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
+
+
 class Conv(Function):
     """y = conv(x, W) + b for x (N, H, W, C), W (kh, kw, C/g, O), b (O,).
 

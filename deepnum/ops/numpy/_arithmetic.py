@@ -13,7 +13,9 @@ import numpy as np
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
-from deepnum.ops.broadcast import sum_to, sum_to_array
+from deepnum.ops.numpy._broadcast import sum_to, sum_to_array
+
+__all__ = ["add", "divide", "multiply", "negative", "power", "square", "subtract", "true_divide"]
 
 
 def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
@@ -153,7 +155,7 @@ class Power(_Binary):
         return x**y
 
     def backward(self, gy):
-        from deepnum.ops.math import log, where
+        from deepnum.ops.numpy._elementwise import log, where
 
         x, y = self.inputs
         (out,) = self.outputs

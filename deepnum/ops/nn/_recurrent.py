@@ -2,7 +2,7 @@
 ``simple_rnn``, with Keras's weight layouts and gate orders.
 
 Each op runs every time step inside ONE Function (the fused path; loops in
-``deepnum.ops.recurrent_kernels``, the machinery around them in ``deepnum.ops.recurrent_scan``):
+``_recurrent_kernels``, the machinery around them in ``_recurrent_scan``):
 the input projection ``x W + b`` of all steps is done by GEMMs outside the loop, each step does
 one small GEMM plus gate maths, and backpropagation through time is a loop (no recursion) whose
 weight-gradient GEMMs also run outside it. On long sequences those large GEMMs run on a worker
@@ -10,7 +10,7 @@ thread, chunk by chunk, overlapped with the loop; subnormal gradients are flushe
 ``recurrent_scan`` for both).
 
 The same maths written step by step in deepnum ops (the composite path,
-``deepnum.ops.recurrent_composite``) serves three purposes: activations other than the fused
+``deepnum.ops.nn._recurrent_composite``) serves three purposes: activations other than the fused
 ones and recurrent dropout use it; it is the reference the fused op is tested against; and the
 fused backward falls back to it under ``create_graph=True``, so the ops are differentiable to
 any order.
@@ -32,9 +32,9 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops import recurrent_kernels as K
-from deepnum.ops import recurrent_scan as S
-from deepnum.ops.recurrent_composite import (
+from deepnum.ops.nn import _recurrent_kernels as K
+from deepnum.ops.nn import _recurrent_scan as S
+from deepnum.ops.nn._recurrent_composite import (
     ACTIVATIONS,
     Activation,
     gru_composite,
@@ -87,7 +87,7 @@ class _FusedScan(Function):
 
 class LSTMScan(_FusedScan):
     """The LSTM over all steps: inputs (x, h0, c0, kernel, recurrent_kernel[, bias]),
-    outputs (y, h_T, c_T). When the loop is compiled (``deepnum.ops.accel``), the parts of a
+    outputs (y, h_T, c_T). When the loop is compiled (``deepnum.backend.accel``), the parts of a
     large batch run on their own threads (``recurrent_scan.batch_parts``)."""
 
     parts: list[tuple] | None = None

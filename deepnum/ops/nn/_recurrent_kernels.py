@@ -1,9 +1,9 @@
-"""Raw-array loops behind the fused recurrent ops (``deepnum.ops.recurrent``): for each cell a
+"""Raw-array loops behind the fused recurrent ops (``deepnum.ops.nn._recurrent``): for each cell a
 forward loop and a backpropagation-through-time loop on NumPy/CuPy arrays, with preallocated
 buffers and in-place ufuncs (``out=``). A step does one small GEMM (``h U``) plus the gate maths
 on feature-major blocks that stay in cache; the input projection before the loop and the
 weight-gradient GEMMs after it, the layouts, threading and denormal flushing are in
-``deepnum.ops.recurrent_scan``.
+``deepnum.ops.nn._recurrent_scan``.
 
 Sigmoid gates are computed as σ(z) = ½ tanh(z/2) + ½ with the ½ folded into the columns of the
 kernels (scaling by a power of two is exact), so one ``tanh`` call activates all gates; the
@@ -12,8 +12,8 @@ LSTM's gates are reordered internally to (i, f, o, c) so that the sigmoid rows a
 
 from __future__ import annotations
 
-from deepnum.ops import accel
-from deepnum.ops.recurrent_scan import Chunked, Scan, projection, serial_blas
+from deepnum.backend import accel
+from deepnum.ops.nn._recurrent_scan import Chunked, Scan, projection, serial_blas
 
 
 def _sigmoid_scale(xp, dtype, n_sigmoid: int, n_tanh: int):

@@ -21,10 +21,8 @@ import numpy as np
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
-from deepnum.backend import get_array_module
-from deepnum.ops import accel
-from deepnum.ops.shape import moveaxis, reshape
-from deepnum.ops.window import (
+from deepnum.backend import accel, get_array_module
+from deepnum.ops.nn._window import (
     Window,
     count_valid,
     make_window,
@@ -32,6 +30,9 @@ from deepnum.ops.window import (
     standardize_padding,
     standardize_tuple,
 )
+from deepnum.ops.numpy._shape import moveaxis, reshape
+
+__all__ = ["average_pool", "max_pool"]
 
 
 def _taps(win: Window) -> list[tuple[int, int, int]]:

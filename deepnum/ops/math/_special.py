@@ -8,7 +8,10 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import get_array_module
-from deepnum.ops.math import exp
+from deepnum.ops.numpy._elementwise import exp
+
+__all__ = ["erf"]
+
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 

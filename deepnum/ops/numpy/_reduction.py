@@ -9,8 +9,10 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import get_array_module
-from deepnum.ops.broadcast import broadcast_array, broadcast_to
-from deepnum.ops.math import where
+from deepnum.ops.numpy._broadcast import broadcast_array, broadcast_to
+from deepnum.ops.numpy._elementwise import where
+
+__all__ = ["argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 
 
 def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -46,7 +48,7 @@ def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int,
 
 def _expand_grad(gy: Tensor, x_shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
     """Reshape a reduced gradient to keepdims form and broadcast it back to the input."""
-    from deepnum.ops.shape import reshape
+    from deepnum.ops.numpy._shape import reshape
 
     if gy.ndim == 0:  # a full reduction: a scalar broadcasts as it is
         return broadcast_to(gy, x_shape)
@@ -112,7 +114,7 @@ class Prod(Function):
         return x.prod(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        from deepnum.ops.shape import expand_dims, reshape, transpose
+        from deepnum.ops.numpy._shape import expand_dims, reshape, transpose
 
         x = self.inputs[0]
         rest = tuple(i for i in range(x.ndim) if i not in self.axes)
@@ -150,8 +152,8 @@ class LogSumExp(Function):
         )
 
     def backward(self, gy):
-        from deepnum.ops.math import exp
-        from deepnum.ops.shape import reshape
+        from deepnum.ops.numpy._elementwise import exp
+        from deepnum.ops.numpy._shape import reshape
 
         x = self.inputs[0]
         y = reshape(self.outputs[0], _keepdims_shape(x.shape, self.axes))
@@ -203,7 +205,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Standard deviation, √var."""
-    from deepnum.ops.math import sqrt
+    from deepnum.ops.numpy._elementwise import sqrt
 
     return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
 

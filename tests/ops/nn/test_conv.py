@@ -11,15 +11,15 @@ import pytest
 
 import deepnum as dn
 from deepnum import ops
-from deepnum.ops import im2col
-from deepnum.ops.window import make_window
+from deepnum.ops.nn import _im2col as im2col
+from deepnum.ops.nn._window import make_window
 from tests.conftest import reference
 from tests.ops.helpers import check_op
 
 torch = reference("torch")
 F = torch.nn.functional
-# ``deepnum.ops.conv`` is also the name of Keras's op, which shadows the module attribute.
-conv_module = importlib.import_module("deepnum.ops.conv")
+# ``deepnum.ops.nn._conv`` is also the name of Keras's op, which shadows the module attribute.
+conv_module = importlib.import_module("deepnum.ops.nn._conv")
 
 
 # ----------------------------------------------------------------------------- references

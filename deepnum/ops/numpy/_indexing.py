@@ -9,6 +9,8 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import floatx, get_array_module, is_array
 
+__all__ = ["take", "take_along_axis"]
+
 
 def _normalize_index(index: Any, xp: Any) -> Any:
     """Unwrap Tensors and lists inside an index into arrays of the right module."""
@@ -81,7 +83,7 @@ def getitem(x: Any, index: Any) -> Tensor:
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Gather elements along ``axis`` (flattened when ``axis`` is None), like ``np.take``."""
-    from deepnum.ops.shape import reshape
+    from deepnum.ops.numpy._shape import reshape
 
     x = as_tensor(x)
     xp = get_array_module(x.data)

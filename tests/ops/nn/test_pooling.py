@@ -11,10 +11,10 @@ import pytest
 
 import deepnum as dn
 from deepnum import ops
-from deepnum.ops.window import make_window
+from deepnum.ops.nn._window import make_window
 from tests.conftest import reference
 from tests.ops.helpers import check_op
-from tests.ops.test_conv import same_pads, torch_conv2d
+from tests.ops.nn.test_conv import same_pads, torch_conv2d
 
 torch = reference("torch")
 F = torch.nn.functional
@@ -157,7 +157,7 @@ def test_hessian_vector_product_of_a_tiny_conv_net():
 
 def test_max_pool_without_recorded_argmax_still_differentiates():
     """The forward skips the argmax when no gradient is expected; backward recomputes it."""
-    pooling = importlib.import_module("deepnum.ops.pooling")
+    pooling = importlib.import_module("deepnum.ops.nn._pooling")
     x = dn.tensor(np.random.default_rng(0).standard_normal((1, 4, 4, 2)), requires_grad=True)
     win = make_window((4, 4), (2, 2), (2, 2), "valid")
     y = pooling.MaxPool(win, need_argmax=False)(x)

@@ -1,4 +1,4 @@
-"""The optional numba kernels (deepnum.ops.accel): the LSTM loop against PyTorch and against the
+"""The optional numba kernels (deepnum.backend.accel): the LSTM loop against PyTorch and against the
 NumPy loop, the tanh approximation against float64 tanh in ulps, pooling, ReLU, the embedding
 gradient and Adam bit for bit against the NumPy paths, col2im, the batch parts, and the switches
 that turn them off."""
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import deepnum as dn
-from deepnum.ops import accel
-from deepnum.ops import recurrent as R
+from deepnum.backend import accel
+from deepnum.ops.nn import _recurrent as R
 from tests.conftest import reference
 
 
@@ -203,7 +203,7 @@ def test_conv_input_gradient_through_col2im_matches_the_per_tap_path(
 def test_the_lstm_loop_is_compiled_and_its_blas_runs_on_one_thread_in_the_loop():
     reference("scipy")
     threadpoolctl = reference("threadpoolctl")
-    from deepnum.ops import recurrent_scan
+    from deepnum.ops.nn import _recurrent_scan as recurrent_scan
 
     assert accel.kernel("lstm_steps") is not None  # SciPy's BLAS is loaded with the kernels
     with recurrent_scan.serial_blas(np):
@@ -222,7 +222,7 @@ def test_without_scipy_the_lstm_loop_is_not_compiled(monkeypatch):
 
 
 def test_batch_parts_run_in_parallel_and_match_one_part(monkeypatch):
-    from deepnum.ops import recurrent_scan
+    from deepnum.ops.nn import _recurrent_scan as recurrent_scan
 
     monkeypatch.setattr(recurrent_scan, "MAX_PARTS", 2)
     assert recurrent_scan.batch_parts(64, 40) == [slice(0, 32), slice(32, 64)]

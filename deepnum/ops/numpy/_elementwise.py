@@ -7,8 +7,29 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import get_array_module
-from deepnum.ops.arithmetic import _Binary, _binary, _pair
-from deepnum.ops.broadcast import sum_to
+from deepnum.ops.numpy._arithmetic import _Binary, _binary, _pair
+from deepnum.ops.numpy._broadcast import sum_to
+
+__all__ = [
+    "abs",
+    "absolute",
+    "arctan",
+    "clip",
+    "cos",
+    "cosh",
+    "exp",
+    "log",
+    "log1p",
+    "maximum",
+    "minimum",
+    "sign",
+    "sin",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "where",
+]
 
 
 class Exp(Function):

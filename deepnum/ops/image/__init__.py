@@ -1,0 +1,5 @@
+"""``keras.ops.image``: resizing, affine and colour transforms, patches and filters.
+
+The membership is exactly Keras's; each family is a private module whose ``__all__`` lists
+the names it contributes here. Images are channels_last by default, as in Keras.
+"""

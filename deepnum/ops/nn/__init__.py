@@ -1,0 +1,12 @@
+"""``keras.ops.nn``: activations, convolution, pooling, normalization, attention and losses.
+
+The membership is exactly Keras's. Each family lives in a private module, forward and backward
+side by side, whose ``__all__`` lists the names it contributes here; ops that deepnum adds
+beyond Keras (the fused ``linear``, the recurrent scans) are exported by ``deepnum.ops``.
+"""
+
+from deepnum.ops.nn._activations import *
+from deepnum.ops.nn._conv import *
+from deepnum.ops.nn._ctc import *
+from deepnum.ops.nn._pooling import *
+from deepnum.ops.numpy._indexing import one_hot

@@ -1,0 +1,14 @@
+"""``keras.ops.numpy``: differentiable ops with NumPy's names, signatures and semantics.
+
+The membership is exactly Keras's. Each family lives in a private module, forward and backward
+side by side, whose ``__all__`` lists the names it contributes here.
+"""
+
+from deepnum.ops.numpy._arithmetic import *
+from deepnum.ops.numpy._broadcast import *
+from deepnum.ops.numpy._creation import *
+from deepnum.ops.numpy._elementwise import *
+from deepnum.ops.numpy._indexing import *
+from deepnum.ops.numpy._products import *
+from deepnum.ops.numpy._reduction import *
+from deepnum.ops.numpy._shape import *
