@@ -30,8 +30,8 @@ test-gpu: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/backend tests/ops tests/layers tests/training
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check deepnum tests bench examples
-	$(BIN)/ruff format --check deepnum tests bench examples
+	$(BIN)/ruff check deepnum tests bench examples tools
+	$(BIN)/ruff format --check deepnum tests bench examples tools
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
