@@ -24,8 +24,10 @@ from deepnum import (  # noqa: E402 - these build on the names above
     ops,
     optimizers,
     plot,
+    random,
     regularizers,
     saving,
+    tree,
     tuners,  # noqa: E402 - cheap: Optuna is imported when a tuner is built
     utils,
 )
@@ -113,6 +115,7 @@ __all__ = [
     "ops",
     "set_grad_enabled",
     "tensor",
+    "tree",
     "tuners",
     "utils",
     "Variable",
