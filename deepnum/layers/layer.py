@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,9 @@ from deepnum.layers import context
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 
 _BASE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim", "autocast")
+# While a model is rebuilt from a file, an object whose ``claim(layer, name, shape, dtype)``
+# refuses a weight the file cannot hold, before it is allocated (see deepnum.saving.limits).
+WEIGHT_BUDGET: contextvars.ContextVar[Any] = contextvars.ContextVar("weight_budget", default=None)
 
 
 class Layer:
@@ -190,13 +194,16 @@ class Layer:
         """Create a weight owned by this layer (initialised now, from ``initializer``)."""
         shape = tuple(int(s) for s in (shape or ()))
         init = initializers.get(initializer)
-        var = Variable(
-            init,
-            shape=shape,
-            dtype=dtype or self.dtype,
-            trainable=trainable,
-            name=name or f"variable_{len(self._own_weights)}",
-        )
+        name = name or f"variable_{len(self._own_weights)}"
+        budget = WEIGHT_BUDGET.get()
+        if budget is not None:
+            budget.claim(self, name, shape, dtype or self.dtype)
+        try:
+            var = Variable(
+                init, shape=shape, dtype=dtype or self.dtype, trainable=trainable, name=name
+            )
+        except MemoryError:
+            raise MemoryError(_allocation_message(self, name, shape, dtype or self.dtype)) from None
         if default_device().type != "cpu":
             var.data = to_device(var.data, default_device())
         var.path = f"{self.name}/{var.name}"
@@ -417,6 +424,19 @@ def _pair_masks(outputs: Any, masks: Any) -> tuple[list, list]:
         masks = masks if isinstance(masks, (list, tuple)) else [masks] * len(outputs)
         return list(outputs), list(masks)
     return [outputs], [masks]
+
+
+def _allocation_message(layer: Layer, name: str, shape: tuple, dtype: Any) -> str:
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except TypeError:
+        itemsize = np.dtype(floatx()).itemsize
+    nbytes = int(np.prod(shape, dtype=object)) * itemsize
+    return (
+        f'Layer "{layer.name}": not enough memory to create weight {name!r} of shape '
+        f"{shape_str(shape)} and dtype {dtype}: it needs {nbytes:,} bytes. Check the layer's "
+        "arguments (units, input size, vocabulary size)."
+    )
 
 
 def _with_path(error: Exception) -> Exception:

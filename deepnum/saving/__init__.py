@@ -4,7 +4,10 @@ weights files (``*.weights.h5``), legacy Keras ``.h5`` files, and configs as JSO
 Files move both ways between deepnum and Keras 3. Loading never runs code from the file: no
 pickle anywhere, classes are resolved only among deepnum's own, registered ones and
 ``custom_objects``, and Python bytecode (Lambda layers saved from lambdas) is refused unless
-``safe_mode=False``. Writes are atomic.
+``safe_mode=False``. Writes are atomic. Whatever is wrong with a file being loaded — damaged,
+truncated, hostile, a SHA-256 that does not match, more memory asked than the file can hold,
+weights that do not fit the model — raises :class:`FileLoadError`, a ``ValueError`` whose
+message names the file, the member or dataset, and the cause.
 
 Example:
     >>> import os, tempfile, numpy as np, deepnum as dn
@@ -20,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from deepnum.saving.errors import FileLoadError
 from deepnum.saving.keras_format import load_model, save_model
 from deepnum.saving.object_registration import (
     get_registered_name,
@@ -34,6 +38,7 @@ from deepnum.saving.serialization import (
 from deepnum.saving.weights_h5 import load_weights, save_weights
 
 __all__ = [
+    "FileLoadError",
     "deserialize_keras_object",
     "get_compile_config",
     "get_registered_name",

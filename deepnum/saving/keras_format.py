@@ -4,28 +4,42 @@ serialization schema) and ``model.weights.h5`` (see ``weights_h5``), as Keras 3 
 Writing is atomic: the whole archive is prepared first (a ``get_config`` that raises leaves
 nothing behind), then written to a temporary file in the same directory, flushed and renamed
 over the target, so a failure at any point leaves the previous file byte-for-byte intact.
+``metadata.json`` carries the SHA-256 of ``model.weights.h5`` (``weights_sha256``, a key Keras
+ignores), checked on load when present.
+
 Reading refuses members with absolute paths or ``..``, duplicate members and decompression
-bombs, and names the file in every error.
+bombs; reads no more than a member may need (a config is small, the weights are bounded by the
+model the config describes, and the model by the weights stored); and raises
+:class:`~deepnum.saving.errors.FileLoadError`, naming the file, the member and the cause, for
+anything wrong with the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import io
 import json
 import os
 import zipfile
-import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from deepnum.saving import serialization, weights_h5
-from deepnum.utils.io import atomic_write
+from deepnum.saving.atomic import atomic_write
+from deepnum.saving.errors import FileLoadError, reading
+from deepnum.saving.h5_reader import H5Reader
+from deepnum.saving.limits import WeightBudget, allocation_budget
 
 KERAS_VERSION = "3.15.1"  # the Keras 3 release whose file layout deepnum writes
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
-_MEMBER_FLOOR = 1 << 28  # bytes: a member declaring more must be stored at >= 1/100 ratio
+SHA256_KEY = "weights_sha256"
+_JSON_LIMIT = 64 << 20  # bytes: far more than the config of any real model
+_RATIO_FLOOR = 1 << 20  # bytes: a member declaring more must not expand more than _MAX_RATIO
+_MAX_RATIO = 100  # Keras and deepnum store members uncompressed (ratio 1)
 
 
 # ------------------------------------------------------------------------ saving
@@ -39,14 +53,16 @@ def archive_members(model: Any) -> dict[str, bytes]:
             f'Cannot save model "{model.name}": its config is not JSON-serializable ({e}). '
             "Every value returned by get_config() must be a plain value, list or dict."
         ) from None
+    weights = weights_h5.state_bytes(model)
     metadata = {
         "keras_version": KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        SHA256_KEY: hashlib.sha256(weights).hexdigest(),
     }
     return {
         METADATA: json.dumps(metadata).encode(),
         CONFIG: config_json.encode(),
-        WEIGHTS: weights_h5.state_bytes(model),
+        WEIGHTS: weights,
     }
 
 
@@ -115,71 +131,133 @@ def _write_zip(fileobj: Any, members: dict[str, bytes]) -> None:
 
 
 # ------------------------------------------------------------------------ loading
-def _check_member_name(name: str, source: str) -> None:
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or ".." in parts or (parts[0][1:2] == ":"):
-        raise ValueError(
-            f"{source}: refusing archive member {name!r}: absolute paths and '..' are not "
-            "allowed in a .keras file."
+class Archive:
+    """The members of a ``.keras`` file — a zip archive, or a directory written with
+    ``zipped=False`` — read with bounds. Use :func:`open_archive`.
+
+    Attributes:
+        name: the file's name, used in errors.
+        sizes: member name -> the size it declares (uncompressed bytes).
+    """
+
+    def __init__(self, name: str, zf: zipfile.ZipFile | None, directory: str | None) -> None:
+        self.name, self._zip, self._dir = name, zf, directory
+        self.sizes: dict[str, int] = {}
+        if directory is not None:
+            for member in (CONFIG, METADATA, WEIGHTS):
+                member_path = os.path.join(directory, member)
+                if os.path.isfile(member_path):
+                    self.sizes[member] = os.path.getsize(member_path)
+            return
+        with reading(name):
+            infos = zf.infolist()
+        for info in infos:
+            self._check_member(info)
+            self.sizes[info.filename] = info.file_size
+
+    def _check_member(self, info: zipfile.ZipInfo) -> None:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (parts[0][1:2] == ":"):
+            raise FileLoadError(
+                self.name,
+                f"refusing archive member {name!r}: absolute paths and '..' are not allowed in "
+                "a .keras file.",
+            )
+        if name in self.sizes:
+            raise FileLoadError(self.name, f"archive member {name!r} appears twice.")
+        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * info.compress_size:
+            raise FileLoadError(
+                self.name,
+                f"refusing archive member {name!r}: it declares {info.file_size} bytes but "
+                f"stores {info.compress_size} (a decompression bomb).",
+            )
+
+    def require(self, member: str) -> None:
+        """Raise a FileLoadError when ``member`` is absent."""
+        if member in self.sizes:
+            return
+        if member == CONFIG:
+            raise FileLoadError(self.name, f"not a .keras archive: it has no {CONFIG}.")
+        npz = "model.weights.npz" in self.sizes
+        other = " (Keras's npz weights are not supported)" if npz else ""
+        raise FileLoadError(self.name, f"the archive has no {member}{other}.")
+
+    def read(self, member: str, limit: int, what: str) -> bytes:
+        """The bytes of ``member``, refused when it declares more than ``limit`` bytes (the
+        most that ``what`` can need)."""
+        self.require(member)
+        where = f"member '{member}'"
+        if self.sizes[member] > limit:
+            raise FileLoadError(
+                self.name,
+                f"it declares {self.sizes[member]} bytes, more than the {limit} that {what} "
+                "can need (damaged or hostile?).",
+                where,
+            )
+        with reading(self.name, where):
+            if self._dir is not None:
+                with open(os.path.join(self._dir, member), "rb") as f:
+                    data = f.read(limit + 1)
+            else:
+                data = self._zip.read(member)  # at most the declared size; CRC-32 checked
+        if len(data) > limit:
+            raise FileLoadError(self.name, f"it holds more than {limit} bytes.", where)
+        return data
+
+    def json(self, member: str) -> Any:
+        """``member`` parsed as JSON (at most 64 MiB)."""
+        data = self.read(member, _JSON_LIMIT, "a model's configuration")
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise FileLoadError(self.name, f"{member} is not valid JSON ({e}).") from None
+
+
+@contextlib.contextmanager
+def open_archive(source: Any, name: str) -> Iterator[Archive]:
+    """Open a ``.keras`` zip (a path or binary file object) or a ``zipped=False`` directory.
+
+    Raises:
+        FileLoadError: naming the file for a damaged/truncated archive, a forbidden member
+            name, a duplicate member or a decompression bomb.
+    """
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+        yield Archive(name, None, os.fspath(source))
+        return
+    with reading(name):
+        try:
+            zf = zipfile.ZipFile(source, "r")
+        except zipfile.BadZipFile as e:
+            raise FileLoadError(
+                name, f"not a valid .keras file: the zip archive is damaged or truncated ({e})."
+            ) from None
+    with zf:
+        yield Archive(name, zf, None)
+
+
+def check_sha256(metadata: Any, weights: bytes, source: str) -> None:
+    """Compare ``weights`` with the SHA-256 in ``metadata.json`` (when present)."""
+    if not isinstance(metadata, dict):
+        raise FileLoadError(source, f"{METADATA} does not hold a JSON object.")
+    expected = metadata.get(SHA256_KEY)
+    if expected is None:
+        return
+    if hashlib.sha256(weights).hexdigest() != expected:
+        raise FileLoadError(
+            source,
+            f"{WEIGHTS} does not match the SHA-256 in {METADATA}: the file is damaged.",
+            f"member '{WEIGHTS}'",
         )
 
 
-def read_archive(source: Any, want_weights: bool = True) -> dict[str, bytes]:
-    """Read and check the members of a ``.keras`` file (a path or a binary file object).
-
-    Returns:
-        ``{"config.json": bytes, "model.weights.h5": bytes, "metadata.json": bytes}`` (the
-        weights only with ``want_weights``; metadata when present).
-
-    Raises:
-        ValueError: naming the file for a damaged/truncated archive, a forbidden member name,
-            a decompression bomb, or a missing member.
-    """
-    name = (
-        source
-        if isinstance(source, (str, os.PathLike))
-        else getattr(source, "name", "<file object>")
-    )
-    name = os.fspath(name) if isinstance(name, os.PathLike) else str(name)
-    if isinstance(source, (str, os.PathLike)) and not os.path.exists(source):
-        raise FileNotFoundError(f"load_model: no such file: {name!r}.")
-    wanted = [CONFIG, METADATA] + ([WEIGHTS] if want_weights else [])
-    try:
-        with zipfile.ZipFile(source, "r") as zf:
-            infos = zf.infolist()
-            seen: set[str] = set()
-            for info in infos:
-                _check_member_name(info.filename, name)
-                if info.filename in seen:
-                    raise ValueError(f"{name}: archive member {info.filename!r} appears twice.")
-                seen.add(info.filename)
-                if info.file_size > _MEMBER_FLOOR and info.file_size > 100 * info.compress_size:
-                    raise ValueError(
-                        f"{name}: refusing archive member {info.filename!r}: it declares "
-                        f"{info.file_size} bytes but stores {info.compress_size} (a "
-                        "decompression bomb)."
-                    )
-            if CONFIG not in seen:
-                raise ValueError(f"{name}: not a .keras archive: it has no {CONFIG}.")
-            if want_weights and WEIGHTS not in seen:
-                other = (
-                    " (Keras's npz weights are not supported)"
-                    if "model.weights.npz" in seen
-                    else ""
-                )
-                raise ValueError(f"{name}: the archive has no {WEIGHTS}{other}.")
-            return {m: zf.read(m) for m in wanted if m in seen}
-    except (zipfile.BadZipFile, EOFError, zlib.error) as e:
-        raise ValueError(
-            f"{name}: not a valid .keras file: the zip archive is damaged or truncated ({e})."
-        ) from None
-
-
-def _parse_json(data: bytes, member: str, source: str) -> Any:
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise ValueError(f"{source}: {member} is not valid JSON ({e}).") from None
+def read_weights_member(path: str, limit: int) -> bytes:
+    """The checked bytes of a ``.keras`` file's weights (``limit``: the most they may take)."""
+    with open_archive(path, path) as archive:
+        metadata = archive.json(METADATA) if METADATA in archive.sizes else {}
+        data = archive.read(WEIGHTS, limit, "the weights of this model")
+    check_sha256(metadata, data, path)
+    return data
 
 
 def load_model(
@@ -202,26 +280,18 @@ def load_model(
         compiled, so that training continues exactly where it stopped.
 
     Raises:
-        ValueError: naming the file and what is wrong (unknown class, damaged archive,
-            missing weight, shape mismatch, refused lambda).
+        FileLoadError: a ``ValueError`` naming the file, the member and what is wrong
+            (damaged archive, unknown class, missing weight, shape mismatch, a checksum that
+            does not match, a size the file cannot hold, refused lambda).
     """
     from deepnum.saving import legacy_h5
 
     if isinstance(filepath, io.IOBase):
-        return _load_members(
-            read_archive(filepath),
-            getattr(filepath, "name", "<file object>"),
-            custom_objects,
-            compile,
-            safe_mode,
-        )
+        name = str(getattr(filepath, "name", "<file object>"))
+        return _load_archive(filepath, name, custom_objects, compile, safe_mode)
     path = os.fspath(filepath)
     if os.path.isdir(path) and os.path.exists(os.path.join(path, CONFIG)):
-        members = {}
-        for member in (CONFIG, WEIGHTS):
-            with open(os.path.join(path, member), "rb") as f:
-                members[member] = f.read()
-        return _load_members(members, path, custom_objects, compile, safe_mode)
+        return _load_archive(path, path, custom_objects, compile, safe_mode)
     if path.endswith(".weights.h5"):
         raise ValueError(
             f"load_model: {path!r} holds only weights; build the model in code and call "
@@ -234,33 +304,49 @@ def load_model(
             f"load_model: expected a `.keras` file, a legacy `.h5` file or a directory saved "
             f"with zipped=False, received filepath={path!r}."
         )
-    return _load_members(read_archive(path), path, custom_objects, compile, safe_mode)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_model: no such file: {path!r}.")
+    return _load_archive(path, path, custom_objects, compile, safe_mode)
 
 
-def _load_members(
-    members: dict[str, bytes],
-    source: str,
-    custom_objects: dict | None,
-    compile: bool,
-    safe_mode: bool,
+def _load_archive(
+    source: Any, name: str, custom_objects: dict | None, compile: bool, safe_mode: bool
 ) -> Any:
-    config = _parse_json(members[CONFIG], CONFIG, source)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"{source}: {CONFIG} does not describe a model.")
-    model = build_from_config(config, source, custom_objects, compile, safe_mode)
-    with weights_h5.open_h5(members[WEIGHTS], source) as f:
-        weights_h5.load_state(model, f, source)
+    with open_archive(source, name) as archive:
+        config = archive.json(CONFIG)
+        metadata = archive.json(METADATA) if METADATA in archive.sizes else {}
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise FileLoadError(name, f"{CONFIG} does not describe a model.")
+        archive.require(WEIGHTS)
+        budget = WeightBudget(name, archive.sizes[WEIGHTS], f"member '{CONFIG}'")
+        model = build_from_config(config, name, custom_objects, compile, safe_mode, budget)
+        limit = weights_h5.weights_size_limit(model)
+        data = archive.read(WEIGHTS, limit, "the weights of this model")
+    check_sha256(metadata, data, name)
+    with weights_h5.open_h5(data, name, WEIGHTS) as f:
+        weights_h5.load_state(model, H5Reader(f, name, WEIGHTS, len(data)))
     return model
 
 
 def build_from_config(
-    config: dict, source: str, custom_objects: dict | None, compile: bool, safe_mode: bool
+    config: dict,
+    source: str,
+    custom_objects: dict | None,
+    compile: bool,
+    safe_mode: bool,
+    budget: WeightBudget | None = None,
 ) -> Any:
-    """Rebuild (and compile) the model of a config, naming ``source`` in any error."""
+    """Rebuild (and compile) the model of a config, naming ``source`` in any error; with a
+    ``budget``, weights the file cannot hold are refused before they are allocated."""
     try:
-        return serialization.deserialize_keras_object(
-            config, custom_objects, safe_mode=safe_mode, compile=compile
-        )
+        with allocation_budget(budget):
+            return serialization.deserialize_keras_object(
+                config, custom_objects, safe_mode=safe_mode, compile=compile
+            )
+    except FileLoadError:
+        raise
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        raise ValueError(f"{source}: cannot rebuild the model from {CONFIG}: {message}") from e
+        raise FileLoadError(source, f"cannot rebuild the model from {CONFIG}: {message}") from e
+    except MemoryError as e:
+        raise FileLoadError(source, f"cannot rebuild the model from {CONFIG}: {e}") from None

@@ -15,9 +15,9 @@ import os
 import warnings
 from typing import Any
 
-import numpy as np
-
 from deepnum.autodiff.tensor import shape_str
+from deepnum.saving.errors import FileLoadError
+from deepnum.saving.h5_reader import H5Reader
 from deepnum.saving.saveables import model_layers, trainable_variables
 
 
@@ -86,53 +86,75 @@ def _legacy_weights(layer: Any) -> list[Any]:
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def load_weights_from_group(
-    model: Any, h5file: Any, source: str, skip_mismatch: bool = False
-) -> None:
-    """Assign the weights of a legacy file (``model_weights`` group or a weights-only file)
-    layer by layer, after checking every shape."""
-    from deepnum.saving.weights_h5 import _safe_dataset, _safe_group
+def _names(reader: H5Reader, group: Any, attr: str, path: str) -> list[str]:
+    with reader.guard(path):
+        return _attr_list(group, attr)
 
-    group = _safe_group(h5file, "model_weights", source) if "model_weights" in h5file else h5file
+
+def _existing_group(reader: H5Reader, path: str, parent: Any = None) -> Any:
+    group = reader.group(path, parent)
+    if group is None:
+        raise reader.error(f"the file lists the group '{path}', but it is missing.")
+    return group
+
+
+def load_weights_from_group(model: Any, reader: H5Reader, skip_mismatch: bool = False) -> None:
+    """Assign the weights of a legacy file (``model_weights`` group or a weights-only file)
+    layer by layer, after checking every shape.
+
+    Raises:
+        FileLoadError: naming the file and the layer, group or dataset that is wrong.
+    """
+    with reader.guard():
+        nested = "model_weights" in reader.file
+    group = _existing_group(reader, "model_weights") if nested else reader.file
     names = [
         n
-        for n in _attr_list(group, "layer_names")
-        if _attr_list(_safe_group(group, n, source), "weight_names")
+        for n in _names(reader, group, "layer_names", "model_weights")
+        if _names(reader, _existing_group(reader, n, group), "weight_names", n)
     ]
     layers = _weight_layers(model)
     if len(names) != len(layers):
-        raise ValueError(
-            f"{source}: the file has weights for {len(names)} layers ({names}), the model has "
+        raise reader.error(
+            f"the file has weights for {len(names)} layers ({names}), the model has "
             f"{len(layers)} layers with weights ({[layer.name for layer in layers]})."
         )
     plan = []
     for name, layer in zip(names, layers):
-        layer_group = _safe_group(group, name, source)
-        weight_names = _attr_list(layer_group, "weight_names")
+        weight_names = _names(reader, _existing_group(reader, name, group), "weight_names", name)
         variables = _legacy_weights(layer)
         if len(weight_names) != len(variables):
-            raise ValueError(
-                f"{source}: layer {layer.name!r} expects {len(variables)} weights, the file "
-                f"stores {len(weight_names)} for {name!r} ({weight_names})."
+            raise reader.error(
+                f"layer {layer.name!r} expects {len(variables)} weights, the file stores "
+                f"{len(weight_names)} for {name!r} ({weight_names})."
             )
         for weight_name, variable in zip(weight_names, variables):
-            parent, _, key = f"{name}/{weight_name}".rpartition("/")
-            dataset = _safe_dataset(_safe_group(group, parent, source), key, weight_name, source)
-            if tuple(dataset.shape) != tuple(variable.shape):
-                message = (
-                    f"{source}: shape mismatch for weight {variable.path!r} "
-                    f"({weight_name}): the file has {shape_str(tuple(dataset.shape))}, "
-                    f"the model expects {shape_str(tuple(variable.shape))}."
-                )
-                if skip_mismatch:
-                    warnings.warn(message + " Skipped.", stacklevel=3)
-                    continue
-                raise ValueError(message)
-            if dataset.dtype.kind not in "biuf":
-                raise ValueError(f"{source}: weight {weight_name!r} has dtype {dataset.dtype}.")
-            plan.append((variable, np.asarray(dataset[()])))
+            array = _read_weight(reader, group, f"{name}/{weight_name}", variable, skip_mismatch)
+            if array is not None:
+                plan.append((variable, array))
     for variable, array in plan:
         variable.assign(array)
+
+
+def _read_weight(
+    reader: H5Reader, group: Any, path: str, variable: Any, skip_mismatch: bool
+) -> Any:
+    parent, _, key = path.rpartition("/")
+    dataset = reader.dataset(_existing_group(reader, parent, group), key, path)
+    with reader.guard(path):
+        shape, dtype = tuple(dataset.shape), dataset.dtype
+    if shape != tuple(variable.shape):
+        message = (
+            f"shape mismatch for weight {variable.path!r} ({path}): the file has "
+            f"{shape_str(shape)}, the model expects {shape_str(tuple(variable.shape))}."
+        )
+        if skip_mismatch:
+            warnings.warn(f"{reader.source}: {message} Skipped.", stacklevel=4)
+            return None
+        raise reader.error(message)
+    if dtype.kind not in "biuf":
+        raise reader.error(f"weight {path!r} has dtype {dtype}.")
+    return reader.read(dataset, path)
 
 
 # ------------------------------------------------------------------------ whole models
@@ -144,37 +166,49 @@ def load_model(
 ) -> Any:
     """Load a whole model from a legacy ``.h5`` file (see the module docstring)."""
     from deepnum.saving.keras_format import build_from_config
+    from deepnum.saving.limits import WeightBudget
     from deepnum.saving.weights_h5 import open_h5
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_model: no such file: {path!r}.")
+    size = os.path.getsize(path)
     with open_h5(path, path) as f:
-        text = _attr_text(f, "model_config")
+        reader = H5Reader(f, path, size=size)
+        with reader.guard():
+            text = _attr_text(f, "model_config")
+            training = _attr_text(f, "training_config")
         if text is None:
-            raise ValueError(
-                f"{path}: no model config in this .h5 file (it holds only weights); build the "
-                "model in code and call model.load_weights(path)."
+            raise FileLoadError(
+                path,
+                "no model config in this .h5 file (it holds only weights); build the model in "
+                "code and call model.load_weights(path).",
             )
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(
-                f"{path}: the model_config attribute is not valid JSON ({e})."
-            ) from None
-        model = build_from_config(config, path, custom_objects, False, safe_mode)
-        load_weights_from_group(model, f, path)
-        training = _attr_text(f, "training_config")
+        config = _json(text, "model_config", path)
+        budget = WeightBudget(path, size, "attribute 'model_config'")
+        model = build_from_config(config, path, custom_objects, False, safe_mode, budget)
+        load_weights_from_group(model, reader)
         if compile and training:
-            _compile_legacy(model, f, json.loads(training), path, custom_objects)
+            _compile_legacy(model, reader, _json(training, "training_config", path), custom_objects)
     return model
 
 
+def _json(text: str, attribute: str, path: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise FileLoadError(path, f"the {attribute} attribute is not valid JSON ({e}).") from None
+
+
 def _compile_legacy(
-    model: Any, h5file: Any, training: dict, source: str, custom_objects: dict | None
+    model: Any, reader: H5Reader, training: Any, custom_objects: dict | None
 ) -> None:
     from deepnum import optimizers
     from deepnum.saving.serialization import compile_from_config
 
+    source = reader.source
+    if not isinstance(training, dict):
+        warnings.warn(f"{source}: the model was not compiled: bad training_config.", stacklevel=3)
+        return
     optimizer = training.get("optimizer_config")
     if isinstance(optimizer, dict):
         optimizer = dict(optimizer)
@@ -193,15 +227,17 @@ def _compile_legacy(
     except (ValueError, TypeError) as e:
         warnings.warn(f"{source}: the model was not compiled: {e}", stacklevel=3)
         return
-    _load_optimizer_weights(model, h5file, source)
+    _load_optimizer_weights(model, reader)
 
 
-def _load_optimizer_weights(model: Any, h5file: Any, source: str) -> None:
+def _load_optimizer_weights(model: Any, reader: H5Reader) -> None:
     """Optimizer state written by Keras 3's legacy writer (Keras's variable order); Keras 2
     orders slots differently, so its state is not restored."""
-    version = _attr_text(h5file, "keras_version") or ""
-    if "optimizer_weights" not in h5file:
-        return
+    source = reader.source
+    with reader.guard():
+        version = _attr_text(reader.file, "keras_version") or ""
+        if "optimizer_weights" not in reader.file:
+            return
     if not version.startswith("3."):
         warnings.warn(
             f"{source}: optimizer state of Keras {version or '?'} is not restored; "
@@ -209,10 +245,8 @@ def _load_optimizer_weights(model: Any, h5file: Any, source: str) -> None:
             stacklevel=4,
         )
         return
-    from deepnum.saving.weights_h5 import _safe_dataset, _safe_group
-
-    group = _safe_group(h5file, "optimizer_weights", source)
-    names = _attr_list(group, "weight_names")
+    group = _existing_group(reader, "optimizer_weights")
+    names = _names(reader, group, "weight_names", "optimizer_weights")
     optimizer = model.optimizer
     optimizer.build(trainable_variables(model))
     variables = optimizer.variables
@@ -226,18 +260,19 @@ def _load_optimizer_weights(model: Any, h5file: Any, source: str) -> None:
     values = []
     for name, variable in zip(names, variables):
         parent, _, key = name.rpartition("/")
-        dataset = _safe_dataset(
-            _safe_group(group, parent, source) if parent else group, key, name, source
+        dataset = reader.dataset(
+            _existing_group(reader, parent, group) if parent else group, key, name
         )
-        if tuple(dataset.shape) != tuple(variable.shape):
+        with reader.guard(name):
+            shape = tuple(dataset.shape)
+        if shape != tuple(variable.shape):
             warnings.warn(
-                f"{source}: optimizer state skipped: {name} has shape "
-                f"{shape_str(tuple(dataset.shape))}, expected "
-                f"{shape_str(tuple(variable.shape))}.",
+                f"{source}: optimizer state skipped: {name} has shape {shape_str(shape)}, "
+                f"expected {shape_str(tuple(variable.shape))}.",
                 stacklevel=4,
             )
             return
-        values.append(np.asarray(dataset[()]))
+        values.append(reader.read(dataset, name))
     for variable, value in zip(variables, values):
         variable.assign(value)
 

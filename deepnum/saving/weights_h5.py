@@ -1,10 +1,12 @@
 """Model state in Keras 3's HDF5 layout (``model.weights.h5``, ``*.weights.h5``), read safely.
 
 Layout: one group per object (see ``saveables``), each holding ``vars/0``, ``vars/1``, ... and
-the object's name as the ``name`` attribute of ``vars``. Reading follows no soft or external
-links, reads no external or virtual datasets, and checks every dataset's shape and dtype
-against the variable it is meant for *before* reading it; nothing is assigned until the whole
-file has been checked, so a bad file leaves the model as it was.
+the object's name as the ``name`` attribute of ``vars``; deepnum adds the SHA-256 of the weights
+as the root attribute ``deepnum_sha256`` (see ``h5_reader``). Reading follows no soft or
+external links, reads no external or virtual datasets, checks the SHA-256 when present and
+every dataset's shape and dtype against the variable it is meant for *before* reading it;
+nothing is assigned until the whole file has been checked, so a bad file leaves the model as it
+was. Every failure is a ``FileLoadError`` naming the file, the member and the dataset.
 """
 
 from __future__ import annotations
@@ -18,23 +20,11 @@ import numpy as np
 
 from deepnum.autodiff.tensor import shape_str
 from deepnum.optimizers.base import Optimizer
+from deepnum.saving.atomic import atomic_write
+from deepnum.saving.errors import FileLoadError, reading
+from deepnum.saving.h5_reader import DIGEST_ATTR, H5Reader, h5py_module, weights_digest
 from deepnum.saving.saveables import Entry, optimizer_state_in_keras_order, trainable_variables
 from deepnum.saving.saveables import walk as walk_saveables
-from deepnum.utils.io import atomic_write
-
-_BOMB_FLOOR = 1 << 32  # bytes: a dataset declaring more than this must be really stored
-
-
-def h5py_module() -> Any:
-    """Import h5py, or explain how to install it."""
-    try:
-        import h5py
-    except ImportError as e:
-        raise ImportError(
-            "Saving and loading weights in Keras's HDF5 format needs h5py: "
-            "pip install deepnum[h5] (or pip install h5py)."
-        ) from e
-    return h5py
 
 
 def entries(model: Any) -> list[Entry]:
@@ -44,12 +34,16 @@ def entries(model: Any) -> list[Entry]:
 
 # ------------------------------------------------------------------------ writing
 def write_state(model: Any, h5file: Any) -> None:
-    """Write every object's variables into an open, empty ``h5py.File``."""
+    """Write every object's variables, and their SHA-256, into an open, empty ``h5py.File``."""
+    written: dict[str, np.ndarray] = {}
     for entry in entries(model):
         group = h5file.create_group(entry.vars_path)
         group.attrs["name"] = entry.name
         for i, variable in enumerate(entry.variables):
-            group.create_dataset(str(i), data=variable.numpy())
+            array = np.asarray(variable.numpy(), order="C")
+            group.create_dataset(str(i), data=array)
+            written[f"{entry.vars_path}/{i}"] = array
+    h5file.attrs[DIGEST_ATTR] = weights_digest(written)
 
 
 def state_bytes(model: Any) -> bytes:
@@ -95,41 +89,6 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
 
 
 # ------------------------------------------------------------------------ reading
-def _link_class(parent: Any, name: str) -> Any:
-    return parent.get(name, default=None, getclass=True, getlink=True)
-
-
-def _safe_group(h5file: Any, path: str, source: str) -> Any:
-    """The group at ``path``, or None; links other than hard links are refused."""
-    h5py = h5py_module()
-    current = h5file
-    for part in path.split("/"):
-        if part not in current:
-            return None
-        link = _link_class(current, part)
-        if link in (h5py.SoftLink, h5py.ExternalLink):
-            raise ValueError(f"{source}: refusing {link.__name__} at '{path}' in the HDF5 file.")
-        current = current[part]
-        if not isinstance(current, h5py.Group):
-            raise ValueError(f"{source}: '{path}' should be an HDF5 group, found a dataset.")
-    return current
-
-
-def _safe_dataset(group: Any, key: str, path: str, source: str) -> Any:
-    h5py = h5py_module()
-    link = _link_class(group, key)
-    if link in (h5py.SoftLink, h5py.ExternalLink):
-        raise ValueError(f"{source}: refusing {link.__name__} at '{path}' in the HDF5 file.")
-    dataset = group[key]
-    if not isinstance(dataset, h5py.Dataset):
-        raise ValueError(f"{source}: '{path}' should be an HDF5 dataset, found a group.")
-    if dataset.external:
-        raise ValueError(f"{source}: refusing '{path}': it points to data in external files.")
-    if dataset.is_virtual:
-        raise ValueError(f"{source}: refusing '{path}': it is a virtual dataset.")
-    return dataset
-
-
 def _dtype_fits(file_dtype: np.dtype, var_dtype: np.dtype) -> bool:
     if file_dtype.kind not in "biuf" or file_dtype.shape or file_dtype.names:
         return False
@@ -139,103 +98,108 @@ def _dtype_fits(file_dtype: np.dtype, var_dtype: np.dtype) -> bool:
 
 
 def _read_variable(
-    group: Any, index: int, variable: Any, entry: Entry, source: str, skip_mismatch: bool
+    reader: H5Reader, group: Any, index: int, variable: Any, entry: Entry, skip_mismatch: bool
 ) -> Any:
-    """The checked array for ``variable`` (None when skipped), or a ValueError."""
+    """The checked array for ``variable`` (None when skipped), or a FileLoadError."""
     path = f"{entry.vars_path}/{index}"
     label = getattr(variable, "path", variable.name)
-    if str(index) not in group:
-        raise ValueError(
-            f"{source}: missing weight {label!r} (expected dataset '{path}' of shape "
+    with reader.guard(path):
+        present = str(index) in group
+    if not present:
+        raise reader.error(
+            f"missing weight {label!r} (expected dataset '{path}' of shape "
             f"{shape_str(variable.shape)})."
         )
-    dataset = _safe_dataset(group, str(index), path, source)
-    if tuple(dataset.shape) != tuple(variable.shape):
+    dataset = reader.dataset(group, str(index), path)
+    with reader.guard(path):
+        shape, dtype = tuple(dataset.shape), dataset.dtype
+    if shape != tuple(variable.shape):
         message = (
-            f"{source}: shape mismatch for weight {label!r} at '{path}': the file has "
-            f"{shape_str(tuple(dataset.shape))}, the model expects "
-            f"{shape_str(tuple(variable.shape))}."
+            f"shape mismatch for weight {label!r} at '{path}': the file has "
+            f"{shape_str(shape)}, the model expects {shape_str(tuple(variable.shape))}."
         )
         if skip_mismatch:
-            warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=4)
+            warnings.warn(f"{reader.source}: {message} Skipped (skip_mismatch=True).", stacklevel=4)
             return None
-        raise ValueError(message)
-    if not _dtype_fits(dataset.dtype, np.dtype(variable.dtype)):
-        raise ValueError(
-            f"{source}: dtype mismatch for weight {label!r} at '{path}': the file has "
-            f"{dataset.dtype}, the model expects {np.dtype(variable.dtype).name}."
+        raise reader.error(message)
+    if not _dtype_fits(dtype, np.dtype(variable.dtype)):
+        raise reader.error(
+            f"dtype mismatch for weight {label!r} at '{path}': the file has {dtype}, the model "
+            f"expects {np.dtype(variable.dtype).name}."
         )
-    declared = int(np.prod(dataset.shape)) * dataset.dtype.itemsize
-    if declared > _BOMB_FLOOR and declared > 1000 * dataset.id.get_storage_size():
-        raise ValueError(
-            f"{source}: refusing '{path}': it declares {declared} bytes but "
-            "stores almost nothing (a decompression bomb)."
-        )
-    return np.asarray(dataset[()])
+    return reader.read(dataset, path)
 
 
-def read_state(model: Any, h5file: Any, source: str, skip_mismatch: bool = False) -> None:
+def _group_keys(reader: H5Reader, group: Any, path: str) -> list[str]:
+    with reader.guard(path):
+        return list(group.keys())
+
+
+def read_state(model: Any, reader: H5Reader, skip_mismatch: bool = False) -> None:
     """Check the whole file against ``model``, then assign every variable.
 
     Args:
         model: the model to fill (built; its optimizer built if the file has its state).
-        h5file: an open ``h5py.File`` in Keras 3's layout.
-        source: the file's name, for error messages.
+        reader: an :class:`H5Reader` on a file in Keras 3's layout.
         skip_mismatch: skip (with a warning) weights whose shape differs instead of raising.
 
     Raises:
-        ValueError: naming the file and the first problem (missing weight, shape or dtype
-            mismatch, a link or external dataset, a wrong number of variables).
+        FileLoadError: naming the file and the first problem (damaged data, a SHA-256 that
+            does not match, a missing weight, a shape or dtype mismatch, a link or external
+            dataset, a wrong number of variables).
     """
+    reader.verify_digest()
     plan: list[tuple[Any, Any]] = []
     for entry in entries(model):
-        group = _safe_group(h5file, entry.vars_path, source)
+        group = reader.group(entry.vars_path)
         if isinstance(entry.owner, Optimizer) and entry.path:
-            plan.extend(_optimizer_plan(entry, group, source, skip_mismatch))
+            plan.extend(_optimizer_plan(reader, entry, group, skip_mismatch))
             continue
         if not entry.variables:
             continue
         if group is None:
             first = entry.variables[0]
-            raise ValueError(
-                f"{source}: missing weight {getattr(first, 'path', first.name)!r}: the file has "
-                f"no group '{entry.vars_path}' for layer {entry.name!r} "
-                f"({len(entry.variables)} variables expected)."
+            raise reader.error(
+                f"missing weight {getattr(first, 'path', first.name)!r}: the file has no group "
+                f"'{entry.vars_path}' for layer {entry.name!r} ({len(entry.variables)} "
+                "variables expected)."
             )
-        extra = sorted(set(group.keys()) - {str(i) for i in range(len(entry.variables))})
+        keys = _group_keys(reader, group, entry.vars_path)
+        extra = sorted(set(keys) - {str(i) for i in range(len(entry.variables))})
         if extra and not skip_mismatch:
-            raise ValueError(
-                f"{source}: layer {entry.name!r} has {len(entry.variables)} variables, but the "
-                f"file stores {len(group.keys())} at '{entry.vars_path}'."
+            raise reader.error(
+                f"layer {entry.name!r} has {len(entry.variables)} variables, but the file "
+                f"stores {len(keys)} at '{entry.vars_path}'."
             )
         for i, variable in enumerate(entry.variables):
-            array = _read_variable(group, i, variable, entry, source, skip_mismatch)
+            array = _read_variable(reader, group, i, variable, entry, skip_mismatch)
             if array is not None:
                 plan.append((variable, array))
     for variable, array in plan:
         variable.assign(array)
 
 
-def _optimizer_plan(entry: Entry, group: Any, source: str, skip_mismatch: bool) -> list:
+def _optimizer_plan(reader: H5Reader, entry: Entry, group: Any, skip_mismatch: bool) -> list:
     """Keras's rule: an optimizer whose variable count differs is skipped with a warning."""
     if group is None:
         return []
-    if len(group.keys()) != len(entry.variables):
+    keys = _group_keys(reader, group, entry.vars_path)
+    if len(keys) != len(entry.variables):
         warnings.warn(
-            f"{source}: skipping the state of optimizer {entry.name!r}: it has "
-            f"{len(entry.variables)} variables, the file stores {len(group.keys())}.",
+            f"{reader.source}: skipping the state of optimizer {entry.name!r}: it has "
+            f"{len(entry.variables)} variables, the file stores {len(keys)}.",
             stacklevel=4,
         )
         return []
     plan = []
     for i, variable in enumerate(entry.variables):
-        array = _read_variable(group, i, variable, entry, source, skip_mismatch)
+        array = _read_variable(reader, group, i, variable, entry, skip_mismatch)
         if array is not None:
             plan.append((variable, array))
     return plan
 
 
-def prepare_optimizer(model: Any, h5file: Any, source: str) -> None:
+def prepare_optimizer(model: Any, reader: H5Reader) -> None:
     """Build the model's optimizer (with Keras's variable order) when the file holds the
     state of a built optimizer and the model's is not built yet."""
     optimizer = getattr(model, "optimizer", None)
@@ -243,28 +207,41 @@ def prepare_optimizer(model: Any, h5file: Any, source: str) -> None:
         return
     for entry in entries(model):
         if entry.owner is optimizer:
-            group = _safe_group(h5file, entry.vars_path, source)
-            if group is not None and len(group.keys()) > len(optimizer.variables):
+            group = reader.group(entry.vars_path)
+            if group is not None and len(_group_keys(reader, group, entry.vars_path)) > len(
+                optimizer.variables
+            ):
                 optimizer.build(trainable_variables(model))
             return
 
 
-def load_state(model: Any, h5file: Any, source: str, skip_mismatch: bool = False) -> None:
+def load_state(model: Any, reader: H5Reader, skip_mismatch: bool = False) -> None:
     """Build the optimizer if needed, then :func:`read_state`."""
-    prepare_optimizer(model, h5file, source)
-    read_state(model, h5file, source, skip_mismatch)
+    prepare_optimizer(model, reader)
+    read_state(model, reader, skip_mismatch)
 
 
-def open_h5(data_or_path: Any, source: str) -> Any:
+def open_h5(data_or_path: Any, source: str, member: str | None = None) -> Any:
     """Open an HDF5 file (a path or bytes) read-only, naming ``source`` if it is damaged."""
     h5py = h5py_module()
     target = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
-    try:
-        return h5py.File(target, "r")
-    except OSError as e:
-        raise ValueError(
-            f"{source}: not a readable HDF5 file (damaged or truncated?): {e}"
-        ) from None
+    with reading(source, f"member '{member}'" if member else None):
+        try:
+            return h5py.File(target, "r")
+        except OSError as e:
+            raise FileLoadError(
+                source,
+                f"not a readable HDF5 file (damaged or truncated?): {e}",
+                f"member '{member}'" if member else None,
+            ) from None
+
+
+def weights_size_limit(model: Any) -> int:
+    """The most bytes a weights file of ``model`` can need: its variables and up to three
+    optimizer slots each, stored in float64, plus HDF5's bookkeeping per object."""
+    elements = sum(int(np.prod(w.shape, dtype=np.int64)) for w in model.weights)
+    objects = len(entries(model)) + len(model.weights)
+    return 32 * elements + 16384 * (objects + 64) + (1 << 20)
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
@@ -275,6 +252,9 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         model: a built model with the saved architecture.
         filepath: ``*.weights.h5``, ``*.keras`` or a legacy ``*.h5``.
         skip_mismatch: skip weights whose shape differs (with a warning).
+
+    Raises:
+        FileLoadError: the file is damaged or does not fit the model (see ``read_state``).
     """
     path = os.fspath(filepath)
     if not getattr(model, "built", False):
@@ -283,18 +263,21 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
             f"build(input_shape) before loading {path!r}."
         )
     if str(path).endswith(".keras"):
-        from deepnum.saving.keras_format import read_archive
+        from deepnum.saving.keras_format import WEIGHTS, read_weights_member
 
-        members = read_archive(path, want_weights=True)
-        with open_h5(members["model.weights.h5"], path) as f:
-            load_state(model, f, path, skip_mismatch)
+        data = read_weights_member(path, weights_size_limit(model))
+        with open_h5(data, path, WEIGHTS) as f:
+            load_state(model, H5Reader(f, path, WEIGHTS, len(data)), skip_mismatch)
         return
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_weights: no such file: {path!r}.")
     with open_h5(path, path) as f:
         from deepnum.saving import legacy_h5
 
-        if legacy_h5.is_legacy(f):
-            legacy_h5.load_weights_from_group(model, f, path, skip_mismatch)
+        reader = H5Reader(f, path, size=os.path.getsize(path))
+        with reader.guard():
+            legacy = legacy_h5.is_legacy(f)
+        if legacy:
+            legacy_h5.load_weights_from_group(model, reader, skip_mismatch)
         else:
-            load_state(model, f, path, skip_mismatch)
+            load_state(model, reader, skip_mismatch)

@@ -192,7 +192,7 @@ def test_archive_layout(tmp_path):
         assert zf.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
         metadata = json.loads(zf.read("metadata.json"))
         config = json.loads(zf.read("config.json"))
-    assert set(metadata) == {"keras_version", "date_saved"}
+    assert set(metadata) == {"keras_version", "date_saved", "weights_sha256"}
     assert set(config) >= {"module", "class_name", "config", "registered_name", "build_config"}
     assert config["module"] == "keras" and config["class_name"] == "Sequential"
     dense = config["config"]["layers"][1]

@@ -13,6 +13,7 @@ import pytest
 
 import deepnum as dn
 from deepnum import layers
+from deepnum.saving import FileLoadError
 from tests.conftest import reference
 
 h5py = reference("h5py")
@@ -51,13 +52,30 @@ def edit_config(path, edit) -> None:
     write_archive(path, content)
 
 
+def without_checksums(content: dict[str, bytes]) -> dict[str, bytes]:
+    """The archive as a hostile writer (or Keras) makes it: no SHA-256 of the weights."""
+    metadata = json.loads(content["metadata.json"])
+    metadata.pop("weights_sha256", None)
+    buffer = io.BytesIO(content["model.weights.h5"])
+    with h5py.File(buffer, "a") as f:
+        f.attrs.pop("deepnum_sha256", None)
+    return {
+        **content,
+        "metadata.json": json.dumps(metadata).encode(),
+        "model.weights.h5": buffer.getvalue(),
+    }
+
+
 def edit_weights(path, edit) -> None:
-    content = members(path)
+    content = without_checksums(members(path))
     buffer = io.BytesIO(content["model.weights.h5"])
     with h5py.File(buffer, "a") as f:
         edit(f)
     content["model.weights.h5"] = buffer.getvalue()
     write_archive(path, content)
+
+
+WEIGHTS_MEMBER = r"m\.keras \(member 'model\.weights\.h5'\): "
 
 
 def test_unknown_class_is_refused(saved):
@@ -100,17 +118,22 @@ def test_truncated_archive(saved):
 def test_missing_member_and_damaged_weights(saved):
     content = members(saved)
     write_archive(saved, {k: v for k, v in content.items() if k != "model.weights.h5"})
-    with pytest.raises(ValueError, match=r"m\.keras: the archive has no model\.weights\.h5"):
+    with pytest.raises(FileLoadError, match=r"m\.keras: the archive has no model\.weights\.h5"):
         dn.models.load_model(saved)
     content["model.weights.h5"] = content["model.weights.h5"][:200]
     write_archive(saved, content)
-    with pytest.raises(ValueError, match=r"m\.keras: not a readable HDF5 file"):
+    with pytest.raises(FileLoadError, match=WEIGHTS_MEMBER + ".* does not match the SHA-256"):
+        dn.models.load_model(saved)
+    metadata = json.loads(content["metadata.json"])
+    metadata.pop("weights_sha256")
+    write_archive(saved, {**content, "metadata.json": json.dumps(metadata).encode()})
+    with pytest.raises(FileLoadError, match=WEIGHTS_MEMBER + "not a readable HDF5 file"):
         dn.models.load_model(saved)
 
 
 def test_missing_weight_is_named(saved):
     edit_weights(saved, lambda f: f.__delitem__("layers/dense_1/vars/0"))
-    with pytest.raises(ValueError, match=r"m\.keras: missing weight 'dense_1/kernel'"):
+    with pytest.raises(FileLoadError, match=WEIGHTS_MEMBER + "missing weight 'dense_1/kernel'"):
         dn.models.load_model(saved)
 
 
@@ -120,7 +143,7 @@ def test_shape_mismatch_names_both_shapes(saved):
         f["layers/dense/vars/0"] = np.zeros((5, 3), "float32")
 
     edit_weights(saved, edit)
-    with pytest.raises(ValueError, match=r"'dense/kernel'.*\(5, 3\).*\(4, 3\)"):
+    with pytest.raises(FileLoadError, match=r"'dense/kernel'.*\(5, 3\).*\(4, 3\)"):
         dn.models.load_model(saved)
 
 
@@ -130,7 +153,7 @@ def test_dtype_mismatch(saved):
         f["layers/dense/vars/1"] = np.array([b"a", b"b", b"c"])
 
     edit_weights(saved, edit)
-    with pytest.raises(ValueError, match=r"dtype mismatch for weight 'dense/bias'"):
+    with pytest.raises(FileLoadError, match=r"dtype mismatch for weight 'dense/bias'"):
         dn.models.load_model(saved)
 
 
@@ -140,7 +163,7 @@ def test_links_are_refused(saved, tmp_path):
         f["layers/dense/vars/1"] = h5py.SoftLink("/layers/dense_1/vars/1")
 
     edit_weights(saved, soft)
-    with pytest.raises(ValueError, match="refusing SoftLink"):
+    with pytest.raises(ValueError, match="refusing the SoftLink"):
         dn.models.load_model(saved)
 
     def external(f):
@@ -149,7 +172,7 @@ def test_links_are_refused(saved, tmp_path):
 
     small_model().save(saved)
     edit_weights(saved, external)
-    with pytest.raises(ValueError, match="refusing ExternalLink"):
+    with pytest.raises(ValueError, match="refusing the ExternalLink"):
         dn.models.load_model(saved)
 
 
@@ -174,8 +197,9 @@ def test_failed_load_changes_nothing(tmp_path):
     source.save_weights(path)
     with h5py.File(path, "a") as f:
         del f["layers/dense_1/vars/1"]
+        del f.attrs["deepnum_sha256"]
     before = target.get_weights()
-    with pytest.raises(ValueError, match="missing weight 'dense_1/bias'"):
+    with pytest.raises(FileLoadError, match=r"w\.weights\.h5: missing weight 'dense_1/bias'"):
         target.load_weights(path)
     for a, b in zip(before, target.get_weights()):
         np.testing.assert_array_equal(a, b)
