@@ -34,3 +34,28 @@ def test_constraint_is_applied_after_each_update():
     x = np.random.default_rng(1).standard_normal((16, 3)).astype("float32")
     model.fit(x, -10 * np.ones((16, 2), "float32"), epochs=2, verbose=0)
     assert (model.layers[0].kernel.numpy() >= 0).all()
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("MaxNorm", {}),
+        ("MaxNorm", {"max_value": 3.0, "axis": [0, 1]}),
+        ("NonNeg", {}),
+        ("UnitNorm", {"axis": 1}),
+        ("MinMaxNorm", {"min_value": 0.5, "rate": 0.3}),
+    ],
+)
+def test_config_matches_keras_and_round_trips(name, kwargs):
+    keras = reference("keras")
+    ours = constraints.serialize(getattr(constraints, name)(**kwargs))
+    assert ours == keras.constraints.serialize(getattr(keras.constraints, name)(**kwargs))
+    assert constraints.deserialize(ours).get_config() == ours["config"]
+
+
+def test_names_and_aliases_match_keras():
+    keras = reference("keras")
+    for name in ("max_norm", "min_max_norm", "non_neg", "unit_norm", "MaxNorm", "constraint"):
+        assert type(constraints.get(name)).__name__ == type(keras.constraints.get(name)).__name__
+    assert constraints.max_norm is constraints.MaxNorm
+    assert constraints.non_neg is constraints.NonNeg

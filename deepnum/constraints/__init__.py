@@ -1,13 +1,33 @@
-"""Weight constraints (Keras's ``keras.constraints``), applied after each optimizer update."""
+"""Weight constraints (Keras's ``keras.constraints``), applied after each optimizer update.
+
+``get`` resolves names (``"max_norm"``, ``"NonNeg"``), configs and callables; an unknown name
+or a malformed config is a ``ValueError`` that names it.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from deepnum._identifiers import deserialize_identifier, snake_case
 from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import epsilon, get_array_module
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize"]
+__all__ = [
+    "ALL_OBJECTS_DICT",
+    "Constraint",
+    "MaxNorm",
+    "MinMaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "deserialize",
+    "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
+    "serialize",
+    "unit_norm",
+]
 
 
 class Constraint:
@@ -37,7 +57,7 @@ class MaxNorm(Constraint):
     """Rescale so that the L2 norm along ``axis`` is at most ``max_value``:
     w ← w · clip(‖w‖, 0, m) / (ε + ‖w‖)."""
 
-    def __init__(self, max_value: float = 2.0, axis: Any = 0) -> None:
+    def __init__(self, max_value: float = 2, axis: Any = 0) -> None:
         self.max_value, self.axis = max_value, axis
 
     def __call__(self, w):
@@ -99,33 +119,64 @@ class MinMaxNorm(Constraint):
         }
 
 
-_BY_NAME = {
-    "max_norm": MaxNorm,
-    "non_neg": NonNeg,
-    "unit_norm": UnitNorm,
-    "min_max_norm": MinMaxNorm,
-    "MaxNorm": MaxNorm,
-    "NonNeg": NonNeg,
-    "UnitNorm": UnitNorm,
-    "MinMaxNorm": MinMaxNorm,
-}
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 
-
-def get(identifier: Any) -> Constraint | None:
-    """Resolve a constraint from a name, config dict, instance or callable."""
-    if identifier is None or isinstance(identifier, Constraint) or callable(identifier):
-        return identifier
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
-        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
-    raise ValueError(f"Unknown constraint {identifier!r}; expected one of {sorted(_BY_NAME)}.")
+ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+ALL_OBJECTS_DICT: dict[str, type] = {cls.__name__: cls for cls in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 
 
 def serialize(constraint: Constraint) -> dict:
+    """Keras's serialized form: ``{"module", "class_name", "config", "registered_name"}``.
+
+    Example:
+        >>> serialize(MaxNorm(3.0))["config"]
+        {'max_value': 3.0, 'axis': 0}
+    """
+    registered = getattr(type(constraint), "_registered_name", None)
     return {
-        "module": "keras.constraints",
+        "module": "keras.constraints" if registered is None else None,
         "class_name": type(constraint).__name__,
         "config": constraint.get_config(),
-        "registered_name": None,
+        "registered_name": registered,
     }
+
+
+def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
+    """A constraint from ``serialize``'s output (or Keras's), or from a name.
+
+    Example:
+        >>> deserialize({"class_name": "UnitNorm", "config": {"axis": 1}}).axis
+        1
+    """
+    return deserialize_identifier(config, "constraint", ALL_OBJECTS_DICT, custom_objects)
+
+
+def get(identifier: Any) -> Any:
+    """Resolve a constraint identifier, as a layer's ``kernel_constraint=`` does.
+
+    Args:
+        identifier: ``None``; a name (``"non_neg"``); a config dict; a Constraint or a
+            callable (returned as is); or a class (instantiated with its defaults).
+
+    Returns:
+        The constraint, or ``None`` for ``None``.
+
+    Raises:
+        ValueError: an unknown name, a malformed config, or anything else.
+
+    Example:
+        >>> type(get("max_norm")).__name__
+        'MaxNorm'
+    """
+    if identifier is None:
+        return None
+    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if callable(obj):
+        return obj
+    raise ValueError(
+        f"Could not interpret constraint identifier: {identifier!r}. Expected a name such as "
+        "'max_norm', a config dict, a Constraint or a callable."
+    )
