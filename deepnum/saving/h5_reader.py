@@ -75,7 +75,7 @@ class H5Reader:
     def where(self, item: str | None = None) -> str | None:
         parts = [f"member '{self.member}'"] if self.member else []
         if item:
-            parts.append(f"'{item}'")
+            parts.append(f"at '{item}'")
         return ", ".join(parts) or None
 
     def error(self, reason: str) -> FileLoadError:
@@ -161,11 +161,13 @@ class H5Reader:
         out: dict[str, Any] = {}
         seen: set[int] = set()
         stack: list[tuple[str, Any]] = [("", self.file)]
-        with self.guard():
-            while stack:
-                prefix, group = stack.pop()
-                for key in group:
-                    path = f"{prefix}/{key}" if prefix else key
+        while stack:
+            prefix, group = stack.pop()
+            with self.guard(prefix or "/"):
+                keys = list(group)
+            for key in keys:
+                path = f"{prefix}/{key}" if prefix else key
+                with self.guard(path):
                     self._link(group, key, path)
                     obj = group[key]
                     if isinstance(obj, h5py.Dataset):
@@ -176,8 +178,8 @@ class H5Reader:
                             raise self.error(f"the group '{path}' is linked twice.")
                         seen.add(address)
                         stack.append((path, obj))
-                    if len(out) + len(seen) > _MAX_OBJECTS:
-                        raise self.error(f"more than {_MAX_OBJECTS} HDF5 objects.")
+                if len(out) + len(seen) > _MAX_OBJECTS:
+                    raise self.error(f"more than {_MAX_OBJECTS} HDF5 objects.")
         return out
 
     def verify_digest(self) -> bool:
