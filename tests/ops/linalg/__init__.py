@@ -1,0 +1,1 @@
+"""Tests of keras.ops.linalg (and numpy.slogdet)."""
