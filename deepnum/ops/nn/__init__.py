@@ -9,4 +9,6 @@ from deepnum.ops.nn._activations import *
 from deepnum.ops.nn._conv import *
 from deepnum.ops.nn._ctc import *
 from deepnum.ops.nn._pooling import *
+from deepnum.ops.nn._smooth_activations import *
+from deepnum.ops.nn._softmax import *
 from deepnum.ops.numpy._indexing import one_hot

@@ -30,7 +30,7 @@ from deepnum.ops.nn._window import (
     standardize_padding,
     standardize_tuple,
 )
-from deepnum.ops.numpy._shape import moveaxis, reshape
+from deepnum.ops.numpy import moveaxis, reshape
 
 # ----------------------------------------------------------------------------- Functions
 __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]

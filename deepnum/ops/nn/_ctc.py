@@ -24,7 +24,7 @@ import numpy as np  # np.errstate: CuPy has none, and the GPU never warns
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import floatx, get_array_module, is_float_dtype
-from deepnum.ops.numpy._shape import reshape
+from deepnum.ops.numpy import reshape
 
 __all__ = ["ctc_loss"]
 

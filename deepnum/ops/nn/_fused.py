@@ -8,12 +8,10 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops.nn._activations import log_softmax, softmax
+from deepnum.ops.nn._softmax import log_softmax, shifted, softmax
+from deepnum.ops.numpy import matmul, reshape, swapaxes
+from deepnum.ops.numpy import sum as _sum
 from deepnum.ops.numpy._broadcast import sum_to, sum_to_array
-from deepnum.ops.numpy._products import matmul
-from deepnum.ops.numpy._reduction import max_shift
-from deepnum.ops.numpy._reduction import sum as _sum
-from deepnum.ops.numpy._shape import reshape, swapaxes
 
 __all__ = []
 
@@ -66,9 +64,8 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, logits, targets):
         xp = get_array_module(logits)
-        shifted = logits - max_shift(logits, self.axis)
-        logz = xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
-        logp = shifted - logz
+        s = shifted(logits, self.axis)
+        logp = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
         # 0·log 0 counts as 0 (a one-hot target against a -inf logit).
         prod = xp.where(targets == 0, 0, targets * logp)
         return -prod.sum(axis=self.axis)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from deepnum.autodiff.tensor import Tensor
-from deepnum.ops.nn._activations import relu, sigmoid
+from deepnum.ops.nn._activations import relu
 from deepnum.ops.nn._fused import linear
-from deepnum.ops.numpy._elementwise import tanh, where
-from deepnum.ops.numpy._shape import concatenate, moveaxis, reshape, split, stack
+from deepnum.ops.nn._smooth_activations import sigmoid
+from deepnum.ops.numpy import concatenate, moveaxis, reshape, split, stack, tanh, where
 
 Activation = str | Callable[[Tensor], Tensor]
 ACTIVATIONS: dict[str, Callable] = {
