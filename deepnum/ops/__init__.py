@@ -8,6 +8,7 @@ cross-entropies, the recurrent scans, ``conv1d``/``conv2d``, ``getitem``, ``flat
 """
 
 from deepnum.ops import core, image, linalg, math, nn, numpy
+from deepnum.ops._einops import rearrange
 from deepnum.ops.core import *
 
 # Beyond keras.ops.

@@ -4,5 +4,7 @@ shape and dtype queries, scatter and slice updates, control flow.
 Each family is a private module whose ``__all__`` lists the names it contributes here.
 """
 
-from deepnum.ops.numpy._creation import convert_to_numpy, convert_to_tensor
-from deepnum.ops.numpy._elementwise import cast, stop_gradient
+from deepnum.ops.core._control_flow import *
+from deepnum.ops.core._convert import *
+from deepnum.ops.core._custom_gradient import *
+from deepnum.ops.core._scatter import *
