@@ -9,11 +9,11 @@ resolve names only against the registered losses (no code is ever executed).
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
+from deepnum._identifiers import deserialize_identifier, lookup
 from deepnum.losses.ctc import CTC, ctc
 from deepnum.losses.focal import (
     BinaryFocalCrossentropy,
@@ -38,6 +38,7 @@ from deepnum.losses.loss import (
     set_mask,
     squeeze_or_expand_to_same_rank,
 )
+from deepnum.losses.metric_learning import Circle, circle
 from deepnum.losses.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -66,6 +67,11 @@ from deepnum.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from deepnum.losses.robust import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
+from deepnum.losses.segmentation import Dice, Tversky, dice, tversky
 
 # Short names as in Keras (``keras.losses.mse`` etc. are the same functions).
 mse = MSE = mean_squared_error
@@ -82,12 +88,14 @@ ALL_OBJECTS = (
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber,
-    Hinge, SquaredHinge, CategoricalHinge, CTC,
+    Hinge, SquaredHinge, CategoricalHinge, CTC, Dice, Tversky, Circle,
+    CategoricalGeneralizedCrossEntropy,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
-    hinge, squared_hinge, categorical_hinge, ctc,
+    hinge, squared_hinge, categorical_hinge, ctc, dice, tversky, circle,
+    categorical_generalized_cross_entropy,
 )  # fmt: skip
 
 ALL_OBJECTS_DICT: dict[str, Any] = {obj.__name__: obj for obj in ALL_OBJECTS}
@@ -103,15 +111,6 @@ ALL_OBJECTS_DICT.update(
         "logcosh": log_cosh,
     }
 )  # fmt: skip
-
-
-def _lookup(name: str, custom_objects: dict | None = None) -> Any:
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if name in objects:
-        return objects[name]
-    close = difflib.get_close_matches(name, objects, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"Unknown loss {name!r}.{hint}")
 
 
 def serialize(loss: Any) -> Any:
@@ -140,29 +139,18 @@ def serialize(loss: Any) -> Any:
     raise ValueError(f"Cannot serialize {loss!r}: expected a Loss instance or a loss function.")
 
 
-def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
-    """Rebuild a loss from ``serialize``'s output (or a registered name).
+def deserialize(name: Any, custom_objects: dict | None = None) -> Any:
+    """Rebuild a loss from ``serialize``'s output (or Keras's), or from a registered name.
 
-    Names resolve only against the registered losses and ``custom_objects``.
+    Names resolve only against deepnum's losses, ``custom_objects`` and registered objects; a
+    class name gives an instance, a function name the function.
 
     Example:
         >>> deserialize(serialize(Huber(delta=2.0))).get_config()["delta"]
         2.0
     """
-    if isinstance(config, str):
-        obj = _lookup(config, custom_objects)
-        return obj() if inspect.isclass(obj) else obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"Cannot deserialize a loss from {config!r}: expected a name or a dict with "
-            "'class_name' and 'config'."
-        )
-    if config["class_name"] == "function":
-        return _lookup(config["config"], custom_objects)
-    cls = _lookup(config["class_name"], custom_objects)
-    if not (inspect.isclass(cls) and issubclass(cls, Loss)):
-        raise ValueError(f"{config['class_name']!r} is not a Loss class.")
-    return cls.from_config(dict(config.get("config") or {}))
+    obj = deserialize_identifier(name, "loss", ALL_OBJECTS_DICT, custom_objects)
+    return obj() if inspect.isclass(obj) else obj
 
 
 def get(identifier: Any) -> Any:
@@ -181,14 +169,17 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        obj = _lookup(identifier)
+        obj = lookup(identifier, "loss", ALL_OBJECTS_DICT)
     else:
         obj = identifier
     if inspect.isclass(obj):
         obj = obj()
     if callable(obj):
         return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    raise ValueError(
+        f"Could not interpret loss identifier: {identifier!r}. Expected a loss name such as "
+        "'mse', a config dict, a Loss or a function loss(y_true, y_pred)."
+    )
 
 
 def get_loss(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Loss | None:
@@ -229,8 +220,11 @@ __all__ = [
     "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLD",
@@ -249,16 +243,20 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "bce",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "convert_binary_labels_to_hinge",
     "cosine_similarity",
     "ctc",
     "deserialize",
+    "dice",
     "get",
     "get_loss",
     "get_mask",
@@ -284,4 +282,5 @@ __all__ = [
     "sparse_categorical_crossentropy",
     "squared_hinge",
     "squeeze_or_expand_to_same_rank",
+    "tversky",
 ]

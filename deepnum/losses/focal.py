@@ -10,6 +10,7 @@ from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.losses.loss import (
     LossFunctionWrapper,
     cast_like,
+    check_label_smoothing,
     check_same_shape,
     warn_if_probabilities,
 )
@@ -35,6 +36,7 @@ def binary_focal_crossentropy(
         >>> round(float(binary_focal_crossentropy([[1.0]], [[0.9]])[0]), 6)
         0.001054
     """
+    label_smoothing = check_label_smoothing("binary_focal_crossentropy", label_smoothing)
     y_pred = as_tensor(y_pred)
     y_true = cast_like(y_true, y_pred)
     check_same_shape("binary_focal_crossentropy", y_true, y_pred)
@@ -66,6 +68,7 @@ def categorical_focal_crossentropy(
         >>> round(float(categorical_focal_crossentropy([[0.0, 1.0]], [[0.1, 0.9]])[0]), 6)
         0.000263
     """
+    label_smoothing = check_label_smoothing("categorical_focal_crossentropy", label_smoothing)
     y_pred = as_tensor(y_pred)
     y_true = cast_like(y_true, y_pred)
     check_categorical("categorical_focal_crossentropy", y_true, y_pred, axis)
@@ -101,6 +104,7 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
         name: str = "binary_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
+        check_label_smoothing("BinaryFocalCrossentropy", label_smoothing)
         super().__init__(
             binary_focal_crossentropy,
             reduction=reduction,
@@ -131,6 +135,7 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         name: str = "categorical_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
+        check_label_smoothing("CategoricalFocalCrossentropy", label_smoothing)
         super().__init__(
             categorical_focal_crossentropy,
             reduction=reduction,

@@ -354,3 +354,44 @@ def check_broadcastable(name: str, y_true: Tensor, y_pred: Tensor) -> None:
         np.broadcast_shapes(y_true.shape, y_pred.shape)
     except ValueError:
         check_same_shape(name, y_true, y_pred)
+
+
+def check_label_smoothing(name: str, label_smoothing: Any) -> float:
+    """``label_smoothing`` as a float in [0, 1]; a ValueError naming the loss otherwise."""
+    ok = isinstance(label_smoothing, (int, float, np.number)) and not isinstance(
+        label_smoothing, bool
+    )
+    if not ok or not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(
+            f"{name}: argument `label_smoothing` must be a float in [0, 1], received "
+            f"label_smoothing={label_smoothing!r}."
+        )
+    return float(label_smoothing)
+
+
+def integer_labels(name: str, labels: Any) -> Any:
+    """Class-index labels as an int64 array; floats must hold whole numbers (``2.0`` is fine).
+
+    Raises:
+        ValueError: a label has a fractional part (e.g. 0.5: probabilities or one-hot rows
+            passed where class indices were expected).
+    """
+    labels = labels.data if isinstance(labels, Tensor) else labels
+    xp = get_array_module(labels)
+    labels = xp.asarray(labels)
+    if labels.dtype.kind in "fc":
+        fractional = labels != xp.floor(labels)
+        if bool(fractional.any()):
+            example = labels[fractional].ravel()[0].item()
+            raise ValueError(
+                f"{name}: labels (y_true) must be integer class indices; received a "
+                f"fractional label {example!r}. Pass integer labels (whole-number floats such "
+                "as 2.0 are fine); for one-hot or soft labels use the non-sparse loss or "
+                "metric (e.g. CategoricalCrossentropy)."
+            )
+    elif labels.dtype.kind not in "iub":
+        raise ValueError(
+            f"{name}: labels (y_true) must be integer class indices, received dtype "
+            f"{labels.dtype.name}."
+        )
+    return labels.astype("int64", copy=False)

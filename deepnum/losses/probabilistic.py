@@ -19,7 +19,9 @@ from deepnum.backend import epsilon, get_array_module
 from deepnum.losses.loss import (
     LossFunctionWrapper,
     cast_like,
+    check_label_smoothing,
     check_same_shape,
+    integer_labels,
     set_mask,
     warn_if_probabilities,
 )
@@ -84,6 +86,7 @@ def binary_crossentropy(
         >>> round(float(binary_crossentropy([[1.0, 0.0]], [[0.8, 0.1]])[0]), 4)
         0.1643
     """
+    label_smoothing = check_label_smoothing("binary_crossentropy", label_smoothing)
     y_pred = as_tensor(y_pred)
     y_true = cast_like(y_true, y_pred)
     check_same_shape("binary_crossentropy", y_true, y_pred)
@@ -148,6 +151,7 @@ def categorical_crossentropy(
         >>> round(float(categorical_crossentropy(t, y)[0]), 4)  # −log 0.6
         0.5108
     """
+    label_smoothing = check_label_smoothing("categorical_crossentropy", label_smoothing)
     y_pred = as_tensor(y_pred)
     y_true = cast_like(y_true, y_pred)
     check_categorical("categorical_crossentropy", y_true, y_pred, axis)
@@ -169,7 +173,7 @@ def _sparse_labels(name: str, y_true: Any, y_pred: Tensor, axis: int) -> Any:
         labels = labels.squeeze(class_axis)
     expected = y_pred.shape[:class_axis] + y_pred.shape[class_axis + 1 :]
     if labels.shape == expected:
-        return labels.astype("int64")
+        return integer_labels(name, labels)
     if labels.shape == y_pred.shape:
         hint = (
             f" Labels of shape {shape_str(labels.shape)} look one-hot: use "
@@ -290,6 +294,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
         name: str = "binary_crossentropy",
         dtype: Any = None,
     ) -> None:
+        check_label_smoothing("BinaryCrossentropy", label_smoothing)
         super().__init__(
             binary_crossentropy,
             reduction=reduction,
@@ -321,6 +326,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         name: str = "categorical_crossentropy",
         dtype: Any = None,
     ) -> None:
+        check_label_smoothing("CategoricalCrossentropy", label_smoothing)
         super().__init__(
             categorical_crossentropy,
             reduction=reduction,

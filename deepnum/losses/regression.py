@@ -81,6 +81,16 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.square(first_log - second_log), axis=-1)
 
 
+def check_delta(name: str, delta: Any) -> float:
+    """Huber's ``delta`` as a float > 0; a ValueError naming ``name`` otherwise."""
+    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
+        raise ValueError(
+            f"{name}: argument `delta` must be a float > 0 (the error size where the loss "
+            f"turns from quadratic to linear), received delta={delta!r}."
+        )
+    return float(delta)
+
+
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     """Huber loss per sample, quadratic near zero and linear beyond ``delta``.
 
@@ -90,6 +100,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
         >>> float(huber([[0.0, 0.0]], [[0.5, 3.0]])[0])
         1.3125
     """
+    delta = check_delta("huber", delta)
     y_true, y_pred = _prepare("huber", y_true, y_pred)
     error = y_pred - y_true
     abs_error = ops.abs(error)
@@ -205,6 +216,7 @@ class Huber(LossFunctionWrapper):
         name: str = "huber_loss",
         dtype: Any = None,
     ) -> None:
+        check_delta("Huber", delta)
         super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
 
 

@@ -26,6 +26,8 @@ def make_inputs(kind: str, dtype: str = "float32", seed: int = 0) -> tuple:
     binary = rng.integers(0, 2, (N, C)).astype(float)
     unit = rng.uniform(0.05, 0.95, (N, C))
     reg_true, reg_pred = rng.standard_normal((N, C)), rng.standard_normal((N, C))
+    groups = rng.permutation(np.arange(N) % 3)  # every label has a partner
+    embeddings = reg_pred / np.linalg.norm(reg_pred, axis=-1, keepdims=True)
     table = {
         "regression": (reg_true, reg_pred),
         "positive": (np.abs(reg_true) + 0.1, np.abs(reg_pred) + 0.1),
@@ -38,6 +40,8 @@ def make_inputs(kind: str, dtype: str = "float32", seed: int = 0) -> tuple:
         "distributions": (probs[::-1].copy(), probs),
         "sparse_probs": (labels, probs),
         "sparse_logits": (labels, logits),
+        "masks": (binary.reshape(N, C, 1), unit.reshape(N, C, 1)),
+        "embeddings": (groups, embeddings),
     }
     y_true, y_pred = table[kind]
     y_true = y_true if y_true.dtype.kind == "i" else y_true.astype(dtype)

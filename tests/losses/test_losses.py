@@ -99,6 +99,18 @@ CASES = [
         "sparse_logits",
         "sparse_categorical_crossentropy",
     ),
+    ("Dice", {}, "binary_probs", "dice"),
+    ("Dice", {"axis": (1, 2)}, "masks", "dice"),
+    ("Tversky", {"alpha": 0.3, "beta": 0.7, "axis": 1}, "binary_probs", "tversky"),
+    ("Tversky", {}, "masks", "tversky"),
+    ("Circle", {}, "embeddings", "circle"),
+    ("Circle", {"gamma": 4.0, "margin": 0.25, "remove_diagonal": False}, "embeddings", "circle"),
+    (
+        "CategoricalGeneralizedCrossEntropy",
+        {"q": 0.7},
+        "sparse_probs",
+        "categorical_generalized_cross_entropy",
+    ),
 ]
 IDS = [f"{c[0]}-{'-'.join(f'{k}={v}' for k, v in c[1].items()) or 'default'}-{c[2]}" for c in CASES]
 REDUCTIONS = ["sum_over_batch_size", "sum", "none", "mean_with_sample_weight"]
@@ -125,7 +137,8 @@ def test_function_matches_keras(keras, case):
     _, kwargs, kind, fn_name = case
     y_true, y_pred = make_inputs(kind, seed=3)
     got = getattr(losses, fn_name)(y_true, y_pred, **kwargs)
-    want = to_numpy(keras, getattr(keras.losses, fn_name)(y_true, y_pred, **kwargs))
+    t, p = keras.ops.convert_to_tensor(y_true), keras.ops.convert_to_tensor(y_pred)
+    want = to_numpy(keras, getattr(keras.losses, fn_name)(t, p, **kwargs))
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
 
 
@@ -145,8 +158,10 @@ def test_gradient_matches_numerical(case):
         (losses.binary_crossentropy, "binary_logits", {"from_logits": True}),
         (losses.sparse_categorical_crossentropy, "sparse_probs", {}),
         (losses.log_cosh, "regression", {}),
+        (losses.dice, "binary_probs", {"axis": 1}),
+        (losses.circle, "embeddings", {"gamma": 2.0}),
     ],
-    ids=["cce-logits", "bce-logits", "scce-probs", "log_cosh"],
+    ids=["cce-logits", "bce-logits", "scce-probs", "log_cosh", "dice", "circle"],
 )
 def test_second_order(fn, kind, kwargs):
     y_true, y_pred = make_inputs(kind, dtype="float64", seed=7)
