@@ -93,3 +93,78 @@ def test_set_random_seed_rejects_bad_seeds():
         dn.utils.set_random_seed(-1)
     with pytest.raises(ValueError, match="non-negative int"):
         dn.utils.set_random_seed(1.5)
+
+
+# ------------------------------------------------------------------ keras.backend's names
+OURS = [
+    "backend",
+    "clear_session",
+    "epsilon",
+    "floatx",
+    "get_uid",
+    "image_data_format",
+    "is_float_dtype",
+    "is_keras_tensor",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "standardize_dtype",
+]
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_keras_backend_signatures(name):
+    from tools.keras_compatibility import signature_difference
+
+    keras = reference("keras")
+    assert signature_difference(getattr(keras.backend, name), getattr(backend, name)) is None
+
+
+def test_backend_name_is_numpy_in_both_namespaces():
+    assert backend.backend() == dn.config.backend() == "numpy"
+
+
+def test_image_data_format_is_what_layers_and_ops_default_to():
+    keras = reference("keras")
+    assert backend.image_data_format() == keras.backend.image_data_format() == "channels_last"
+    x = np.zeros((1, 2, 5, 5), "float32")  # (batch, channels, h, w)
+    try:
+        backend.set_image_data_format("channels_first")
+        assert dn.config.image_data_format() == "channels_first"
+        assert dn.layers.Conv2D(3, 2).data_format == "channels_first"
+        assert dn.layers.MaxPooling2D(2)(x).shape == (1, 2, 2, 2)
+    finally:
+        dn.config.set_image_data_format("channels_last")
+    assert dn.layers.Conv2D(3, 2).data_format == "channels_last"
+    with pytest.raises(ValueError, match="data_format"):
+        backend.set_image_data_format("NHWC")
+
+
+def test_get_uid_and_clear_session_name_layers_as_keras_does():
+    keras = reference("keras")
+    names = []
+    for lib in (dn, keras):
+        lib.backend.clear_session()
+        a, b = lib.layers.Dense(2), lib.layers.Dense(2)
+        uids = (lib.backend.get_uid("dense"), lib.backend.get_uid("x"), lib.backend.get_uid("x"))
+        c = lib.layers.Dense(2)
+        lib.backend.clear_session(free_memory=False)
+        names.append((a.name, b.name, uids, c.name, lib.layers.Dense(2).name))
+    assert names[0] == names[1]
+
+
+def test_clear_session_resets_the_dtype_policy():
+    dn.config.set_dtype_policy("float64")
+    backend.clear_session(free_memory=False)
+    assert dn.config.dtype_policy().name == "float32"
+
+
+def test_is_keras_tensor_matches_keras():
+    keras = reference("keras")
+    assert backend.is_keras_tensor(dn.Input((3,))) == keras.backend.is_keras_tensor(
+        keras.Input((3,))
+    )
+    assert backend.is_keras_tensor(dn.layers.Dense(2)(dn.Input((3,))))
+    for value in (dn.tensor([1.0]), np.ones(2), 1.0):
+        assert backend.is_keras_tensor(value) is False
+    assert keras.backend.is_keras_tensor(keras.ops.ones(2)) is False

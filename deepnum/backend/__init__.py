@@ -29,12 +29,26 @@ from deepnum.backend.dtypes import (
     set_floatx,
     standardize_dtype,
 )
+from deepnum.backend.global_state import (
+    backend,
+    clear_session,
+    get_uid,
+    image_data_format,
+    is_keras_tensor,
+    set_image_data_format,
+)
 from deepnum.backend.memory import allocator_tuned, release_memory, tune_allocator
 from deepnum.backend.random import default_rng, seed_everything
 
 memory._tune_on_import()
 
 __all__ = [
+    "backend",
+    "clear_session",
+    "get_uid",
+    "image_data_format",
+    "is_keras_tensor",
+    "set_image_data_format",
     "Device",
     "default_device",
     "device",

@@ -1,8 +1,8 @@
 """ProgbarLogger: Keras's per-epoch progress bar, drawn with tqdm.
 
 On a terminal the bar updates in place with step count, ETA and the running loss and metrics;
-when output is piped (or ``verbose=2``) one line is printed per epoch. In notebooks
-``tqdm.auto`` picks the widget.
+when output is piped (or ``verbose=2``, or after ``config.disable_interactive_logging()``) one
+line is printed per epoch. In notebooks ``tqdm.auto`` picks the widget.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any
 
+from deepnum import config
 from deepnum.callbacks.callback import Callback
 
 
@@ -36,6 +37,8 @@ class ProgbarLogger(Callback):
         return int(self.params.get("verbose", 1))
 
     def _interactive(self) -> bool:
+        if not config.is_interactive_logging_enabled():  # plain lines for log files
+            return False
         return self._verbose() == 1 and getattr(self._file, "isatty", lambda: False)()
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# Automatic names and their reset are the backend's (keras.backend.get_uid shares them).
+from deepnum.backend.global_state import clear_session, unique_name  # noqa: F401
+
 _stack: list[tuple[Any, bool | None]] = []
-_uids: dict[str, int] = {}
 
 
 def push(layer: Any, training: bool | None) -> None:
@@ -33,18 +35,6 @@ def current_training() -> bool | None:
 def current_path() -> str:
     """The names of the layers being called, outermost first, joined by ``/``."""
     return "/".join(layer.name for layer, _ in _stack)
-
-
-def unique_name(base: str) -> str:
-    """``dense``, ``dense_1``, ``dense_2``, ... (Keras's automatic names)."""
-    n = _uids.get(base, 0)
-    _uids[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def clear_session() -> None:
-    """Reset automatic layer names (Keras's ``clear_session``)."""
-    _uids.clear()
 
 
 def snake_case(name: str) -> str:

@@ -14,6 +14,7 @@ from deepnum import constraints, initializers, regularizers
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.autodiff.variable import Variable
 from deepnum.backend import default_device, floatx, is_array, to_device
+from deepnum.backend.global_state import dtype_policy_name
 from deepnum.layers import context
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 
@@ -34,7 +35,8 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training.
         name: a unique name; defaults to the snake-case class name (``dense``, ``dense_1``, …).
-        dtype: the dtype of the weights and computations (default ``floatx()``).
+        dtype: the dtype of the weights and computations (default: the dtype policy,
+            ``floatx()`` unless ``deepnum.config.set_dtype_policy`` changed it).
         input_shape: Keras-2 idiom for the first layer of a Sequential (without batch axis).
 
     Example:
@@ -66,7 +68,7 @@ class Layer:
         self.trainable = bool(trainable)
         if isinstance(dtype, dict):  # a serialized Keras DTypePolicy
             dtype = dtype.get("config", {}).get("name")
-        self.dtype = np.dtype(dtype).name if dtype is not None else floatx()
+        self.dtype = np.dtype(dtype).name if dtype is not None else dtype_policy_name()
         self.built = False
         self.input_spec: InputSpec | list[InputSpec] | None = None
         self.supports_masking = False

@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from deepnum import config as global_config
 from deepnum.saving.object_registration import get_registered_name, get_registered_object
 
 _UNSAFE = (
     "it contains Python bytecode (a lambda), and running code from a model file is refused "
-    "by default. If you trust the file, load it with safe_mode=False; better, give the "
+    "by default. If you trust the file, load it with safe_mode=False (or call "
+    "deepnum.config.enable_unsafe_deserialization()); better, give the "
     "function a name, register it with @deepnum.saving.register_keras_serializable() and "
     "save the model again."
 )
@@ -154,8 +156,9 @@ def resolve_function(config: Any, custom_objects: dict) -> Any:
 
 
 def load_lambda(spec: dict, safe_mode: bool, what: str) -> types.FunctionType:
-    """The function of a ``__lambda__`` spec, or a ValueError naming ``what`` in safe mode."""
-    if safe_mode:
+    """The function of a ``__lambda__`` spec, or a ValueError naming ``what`` in safe mode
+    (``deepnum.config.enable_unsafe_deserialization()`` turns safe mode off everywhere)."""
+    if safe_mode and global_config.in_safe_mode():
         raise ValueError(f"{what}: {_UNSAFE}")
     inner = spec.get("config") or {}
     if "value" in inner:

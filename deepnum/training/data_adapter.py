@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from deepnum import config
 from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import default_rng, is_array, to_numpy
 from deepnum.data import Dataset, PyDataset
@@ -121,7 +122,9 @@ class ArrayBatches:
         self.n = check_arrays(x, y, sample_weight)
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.steps = steps if steps is not None else math.ceil(self.n / batch_size)
+        self.steps = config.capped_steps(
+            steps if steps is not None else math.ceil(self.n / batch_size)
+        )
 
     def __len__(self) -> int:
         return self.steps
@@ -153,6 +156,7 @@ class IterableBatches:
                 self.steps = len(source)
             except TypeError:
                 self.steps = None
+        self.steps = config.capped_steps(self.steps)  # keras.config.set_max_steps_per_epoch
 
     def __len__(self) -> int:
         return self.steps or 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deepnum import config
 from deepnum.autodiff.engine import run_backward
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor, shape_str
@@ -241,6 +242,7 @@ class Trainer:
         from deepnum.callbacks.progbar import ProgbarLogger
 
         self._require_compiled("fit")
+        epochs = config.capped_epochs(epochs)  # keras.config.set_max_epochs
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = da.train_validation_split(
                 (x, y, sample_weight), validation_split
