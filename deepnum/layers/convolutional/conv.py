@@ -164,9 +164,9 @@ class _Conv(_BaseConv):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        outputs = ops.conv(
-            inputs, self.kernel, self.strides, self.padding, self.data_format,
-            self.dilation_rate, bias=self.bias,
+        outputs = ops.fused_conv(
+            inputs, self.kernel, self.bias, self.strides, self.padding, self.data_format,
+            self.dilation_rate,
         )  # fmt: skip
         return self._finish(outputs)
 

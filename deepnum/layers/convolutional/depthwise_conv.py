@@ -58,9 +58,9 @@ class _DepthwiseConv(_BaseConv):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        outputs = ops.depthwise_conv(
-            inputs, self.kernel, self.strides, self.padding, self.data_format,
-            self.dilation_rate, bias=self.bias,
+        outputs = ops.fused_depthwise_conv(
+            inputs, self.kernel, self.bias, self.strides, self.padding, self.data_format,
+            self.dilation_rate,
         )  # fmt: skip
         return self._finish(outputs)
 
@@ -174,9 +174,9 @@ class _SeparableConv(_BaseConv):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        outputs = ops.separable_conv(
-            inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides, self.padding,
-            self.data_format, self.dilation_rate, bias=self.bias,
+        outputs = ops.fused_separable_conv(
+            inputs, self.depthwise_kernel, self.pointwise_kernel, self.bias, self.strides,
+            self.padding, self.data_format, self.dilation_rate,
         )  # fmt: skip
         return self._finish(outputs)
 

@@ -8,6 +8,7 @@ beyond Keras (the fused ``linear``, the recurrent scans) are exported by ``deepn
 from deepnum.ops.nn._activations import *
 from deepnum.ops.nn._attention import *
 from deepnum.ops.nn._conv import *
+from deepnum.ops.nn._conv_variants import *
 from deepnum.ops.nn._ctc import *
 from deepnum.ops.nn._pooling import *
 from deepnum.ops.nn._smooth_activations import *

@@ -33,7 +33,7 @@ from deepnum.ops.nn._window import (
 from deepnum.ops.numpy import moveaxis, reshape
 
 # ----------------------------------------------------------------------------- Functions
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
+__all__ = ["conv"]
 
 
 class Conv(Function):
@@ -189,10 +189,9 @@ def conv(
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: Any = 1,
-    bias: Any = None,
 ) -> Tensor:
     """N-D convolution (N = 1 or 2), Keras's ``ops.conv`` (a cross-correlation, as in every
-    framework), with an optional fused bias.
+    framework).
 
     Output length per spatial axis of size n (kernel k, stride s, dilation d):
     valid ⌊(n − d(k−1) − 1)/s⌋ + 1; same (and causal, 1-D only) ⌈n/s⌉, where SAME pads
@@ -204,7 +203,6 @@ def conv(
         strides, dilation_rate: an int or one int per spatial axis.
         padding: ``"valid"``, ``"same"``, or ``"causal"`` for 1-D.
         data_format: ``"channels_last"`` or ``"channels_first"`` (None: the config default).
-        bias: optional (filters,) added to every output pixel.
 
     Returns:
         (N, *out_spatial, filters) (or channels_first).
@@ -213,6 +211,27 @@ def conv(
         >>> import numpy as np
         >>> conv(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), padding="same").shape
         (1, 4, 4, 2)
+    """
+    return _conv(inputs, kernel, None, strides, padding, dilation_rate, data_format, "conv")
+
+
+def fused_conv(
+    inputs: Any,
+    kernel: Any,
+    bias: Any = None,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+) -> Tensor:
+    """:func:`conv` plus a bias (filters,), fused: the bias rides in the GEMM as a column of
+    ones, and its gradient comes out of the kernel-gradient GEMM (beyond Keras; what the
+    convolution layers call).
+
+    Example:
+        >>> import numpy as np
+        >>> fused_conv(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), [0.5])[0, 0, 0].tolist()
+        [9.5]
     """
     return _conv(inputs, kernel, bias, strides, padding, dilation_rate, data_format, "conv")
 
@@ -286,120 +305,3 @@ def _transpose_window(spatial, kernel, strides, dilation, padding, output_paddin
         tuple(g[0] for g in geometry), tuple(spatial), tuple(kernel), tuple(strides),
         tuple(dilation), tuple(g[1] for g in geometry),
     )  # fmt: skip
-
-
-def conv_transpose(
-    inputs: Any,
-    kernel: Any,
-    strides: Any = 1,
-    padding: str = "valid",
-    output_padding: Any = None,
-    data_format: str | None = None,
-    dilation_rate: Any = 1,
-) -> Tensor:
-    """Transposed convolution (the gradient of a convolution with respect to its input), 1-D
-    or 2-D, Keras's ``ops.conv_transpose`` with TensorFlow's placement of SAME padding.
-
-    Args:
-        inputs: (N, *spatial, C_in) for channels_last.
-        kernel: (*kernel_size, filters, C_in) — Keras's Conv2DTranspose layout.
-        strides, dilation_rate: an int or one int per spatial axis.
-        padding: ``"valid"`` or ``"same"``; output_padding: None or per-axis ints < strides.
-
-    Returns:
-        (N, *out_spatial, filters), out sizes from :func:`transpose_geometry`.
-
-    Example:
-        >>> import numpy as np
-        >>> conv_transpose(np.ones((1, 3, 3, 2)), np.ones((3, 3, 4, 2)), strides=2).shape
-        (1, 7, 7, 4)
-    """
-    x = as_tensor(inputs)
-    kernel = as_tensor(kernel, like=x)
-    nd = _check_ranks(x, kernel, "conv_transpose", "(*kernel_size, filters, in_channels)")
-    data_format = standardize_data_format(data_format)
-    padding = standardize_padding(padding)
-    strides = standardize_tuple(strides, nd, "strides")
-    dilation = standardize_tuple(dilation_rate, nd, "dilation_rate")
-    ops_pad = (None,) * nd
-    if output_padding is not None:
-        ops_pad = standardize_tuple(output_padding, nd, "output_padding", allow_zero=True)
-    x = _channels_last(x, data_format)
-    if x.shape[-1] != kernel.shape[-1]:
-        raise ValueError(
-            f"conv_transpose: the input has {x.shape[-1]} channels but the kernel of shape "
-            f"{shape_str(kernel.shape)} expects {kernel.shape[-1]} (its last axis)."
-        )
-    if nd == 1:
-        x, kernel = _to_2d(x, kernel)
-        strides, dilation, ops_pad = (1,) + strides, (1,) + dilation, (0,) + ops_pad
-    win = _transpose_window(x.shape[1:3], kernel.shape[:2], strides, dilation, padding, ops_pad)
-    y = ConvGradInput(win, 1)(x, kernel)
-    if nd == 1:
-        y = reshape(y, (y.shape[0],) + y.shape[2:])
-    return _restore_format(y, data_format)
-
-
-def depthwise_conv(
-    inputs: Any,
-    kernel: Any,
-    strides: Any = 1,
-    padding: str = "valid",
-    data_format: str | None = None,
-    dilation_rate: Any = 1,
-    bias: Any = None,
-) -> Tensor:
-    """Depthwise convolution: each input channel c is convolved with its own
-    ``depth_multiplier`` filters; output channel c·M + m. A grouped convolution with
-    groups = C (Keras's ``ops.depthwise_conv``).
-
-    Args:
-        inputs: (N, *spatial, C) for channels_last.
-        kernel: (*kernel_size, C, depth_multiplier).
-        bias: optional (C·depth_multiplier,).
-
-    Returns:
-        (N, *out_spatial, C·depth_multiplier); output sizes as in :func:`conv`.
-
-    Example:
-        >>> import numpy as np
-        >>> depthwise_conv(np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2))).shape
-        (1, 3, 3, 6)
-    """
-    kernel = as_tensor(kernel)
-    if kernel.ndim < 3:
-        raise ValueError(
-            f"depthwise_conv: expected a kernel (*kernel_size, channels, depth_multiplier), "
-            f"received shape {shape_str(kernel.shape)}."
-        )
-    grouped = reshape(kernel, kernel.shape[:-2] + (1, kernel.shape[-2] * kernel.shape[-1]))
-    return _conv(
-        inputs, grouped, bias, strides, padding, dilation_rate, data_format, "depthwise_conv"
-    )
-
-
-def separable_conv(
-    inputs: Any,
-    depthwise_kernel: Any,
-    pointwise_kernel: Any,
-    strides: Any = 1,
-    padding: str = "valid",
-    data_format: str | None = None,
-    dilation_rate: Any = 1,
-    bias: Any = None,
-) -> Tensor:
-    """Depthwise convolution followed by a 1×1 (pointwise) convolution mixing the channels.
-
-    Args:
-        depthwise_kernel: (*kernel_size, C, depth_multiplier).
-        pointwise_kernel: (*1s, C·depth_multiplier, filters).
-        bias: optional (filters,), added after the pointwise step.
-
-    Example:
-        >>> import numpy as np
-        >>> x, dw, pw = np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2)), np.ones((1, 1, 6, 4))
-        >>> separable_conv(x, dw, pw).shape
-        (1, 3, 3, 4)
-    """
-    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return _conv(y, pointwise_kernel, bias, 1, "valid", 1, data_format, "separable_conv")

@@ -15,6 +15,7 @@ from deepnum.ops.nn import _im2col as im2col
 from deepnum.ops.nn._window import make_window
 from tests.conftest import reference
 from tests.ops.helpers import check_op
+from tests.ops.keras_reference import check_keras
 
 torch = reference("torch")
 F = torch.nn.functional
@@ -103,8 +104,9 @@ def test_conv2d_channels_first_matches_channels_last(rng):
         x.transpose(0, 3, 1, 2), w, b, strides=2, padding="same", data_format="channels_first"
     )
     np.testing.assert_allclose(got.numpy(), want.transpose(0, 3, 1, 2), atol=1e-12)
-    conv = ops.conv(x, w, strides=2, padding="SAME", bias=b)  # Keras's name, any case
+    conv = ops.fused_conv(x, w, b, strides=2, padding="SAME")  # Keras's name, any case
     np.testing.assert_allclose(conv.numpy(), want, atol=1e-12)
+    np.testing.assert_allclose(ops.conv(x, w, 2, "same").numpy() + 1, want, atol=1e-12)
 
 
 @pytest.mark.parametrize("threshold", [0, 1000])
@@ -229,12 +231,29 @@ def test_separable_conv():
         return torch_conv2d(torch_depthwise(x, dw, 2, "same"), pw, b)
 
     check_op(
-        lambda x, dw, pw, b: ops.separable_conv(x, dw, pw, 2, "same", bias=b),
+        lambda x, dw, pw, b: ops.fused_separable_conv(x, dw, pw, b, 2, "same"),
         ref,
         (1, 5, 6, 3),
         (3, 3, 3, 2),
         (1, 1, 6, 4),
         (4,),
+    )
+    check_op(
+        lambda x, dw, pw: ops.separable_conv(x, dw, pw, 2, "same"),
+        lambda x, dw, pw: ref(x, dw, pw, None),
+        (1, 5, 6, 3),
+        (3, 3, 3, 2),
+        (1, 1, 6, 4),
+    )
+
+
+def test_fused_depthwise_conv_bias():
+    check_op(
+        lambda x, w, b: ops.fused_depthwise_conv(x, w, b, 2, "same"),
+        lambda x, w, b: torch_depthwise(x, w, 2, "same") + b,
+        (1, 5, 6, 3),
+        (3, 3, 3, 2),
+        (6,),
     )
 
 
@@ -257,3 +276,30 @@ def test_errors_name_what_was_expected():
         ops.conv2d(x, np.ones((3, 3, 3, 4)), np.ones(3))
     with pytest.raises(ValueError, match=r"causal"):
         ops.conv2d(x, np.ones((3, 3, 3, 4)), padding="causal")
+
+
+# ----------------------------------------------------------------------------- keras.ops
+KERAS_CONV = [
+    ("conv", (2, 7, 6, 3), (3, 3, 3, 4), {"strides": 2, "padding": "same"}),
+    ("conv", (2, 7, 3), (3, 3, 4), {"dilation_rate": 2}),
+    ("conv", (2, 6, 6, 4), (3, 3, 2, 6), {"padding": "same"}),  # groups = 2
+    ("conv", (2, 3, 6, 7), (2, 3, 3, 4), {"data_format": "channels_first", "strides": (2, 1)}),
+    ("conv_transpose", (2, 4, 5, 3), (3, 3, 2, 3), {"strides": 2, "padding": "same"}),
+    ("conv_transpose", (2, 4, 3), (3, 2, 3), {"strides": 3}),
+    ("conv_transpose", (1, 3, 3, 2), (3, 3, 4, 2), {"strides": 2, "output_padding": 1}),
+    ("depthwise_conv", (2, 6, 5, 3), (3, 3, 3, 2), {"strides": 2, "padding": "same"}),
+    ("depthwise_conv", (2, 8, 3), (3, 3, 1), {"dilation_rate": 2}),
+]
+
+
+@pytest.mark.parametrize("name, xs, ks, kwargs", KERAS_CONV, ids=str)
+def test_against_keras(name, xs, ks, kwargs):
+    x, k = (np.random.default_rng(0).standard_normal(s).astype("float32") for s in (xs, ks))
+    check_keras(f"nn.{name}", x, k, atol=1e-5, rtol=1e-5, **kwargs)
+
+
+def test_separable_conv_against_keras():
+    rng = np.random.default_rng(0)
+    x, dw, pw = (rng.standard_normal(s).astype("float32")
+                 for s in ((2, 6, 5, 3), (3, 3, 3, 2), (1, 1, 6, 4)))  # fmt: skip
+    check_keras("nn.separable_conv", x, dw, pw, 2, "same", atol=1e-5, rtol=1e-5)
