@@ -1,0 +1,1 @@
+"""Tests of keras.ops math functions (keras/src/ops/math.py)."""
