@@ -109,3 +109,59 @@ def test_checkpoint_failure_keeps_previous(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- stale temporaries
+def killed_writer(path, monkeypatch) -> int:
+    """Fork a process that dies (like kill -9) in the middle of saving ``path``; its pid."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            monkeypatch.setattr(os, "fsync", lambda fd: os._exit(137))
+            model().save_weights(path) if str(path).endswith(".h5") else model().save(path)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 137
+    return pid
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills a forked writer")
+@pytest.mark.parametrize("name", ["m.keras", "m.weights.h5"])
+def test_next_save_removes_the_temporaries_of_killed_writers(tmp_path, monkeypatch, name):
+    path = tmp_path / name
+    for _ in range(2):
+        killed_writer(path, monkeypatch)
+    stale = leftovers(tmp_path)
+    assert len(stale) == 2 and not path.exists()  # the kill left temporaries, no target
+    others = [".tmp-notes.txt", f".tmp-1-00000000-0000abcd-{name}", f"x{stale[0]}"]
+    for other in others:  # other patterns, another machine's writer, not a temporary
+        (tmp_path / other).write_bytes(b"keep")
+    model().save_weights(path) if name.endswith(".h5") else model().save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, *others])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a second live process")
+def test_temporaries_of_live_writers_are_kept(tmp_path):
+    from deepnum.saving.atomic import atomic_write
+
+    path = tmp_path / "m.keras"
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a live writer, paused in the middle of its write
+        try:
+            with atomic_write(str(path), "wb") as f:
+                f.write(b"partial")
+                f.flush()
+                os.write(ready_w, b"1")
+                os.read(go_r, 1)
+                raise SystemExit
+        finally:
+            os._exit(0)
+    os.read(ready_r, 1)
+    model().save(path)
+    assert len(leftovers(tmp_path)) == 1  # the live writer's temporary is kept
+    os.write(go_w, b"1")
+    os.waitpid(pid, 0)
+    assert leftovers(tmp_path) == []  # it cleaned up itself when it failed
