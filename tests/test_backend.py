@@ -104,9 +104,11 @@ OURS = [
     "get_uid",
     "image_data_format",
     "is_float_dtype",
+    "is_int_dtype",
     "is_keras_tensor",
     "set_epsilon",
     "set_floatx",
+    "result_type",
     "set_image_data_format",
     "standardize_dtype",
 ]

@@ -10,7 +10,14 @@ import numpy as np
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor
 from deepnum.autodiff.variable import Variable
-from deepnum.backend import default_device, floatx, get_array_module, is_array, standardize_dtype
+from deepnum.backend import (
+    default_device,
+    floatx,
+    get_array_module,
+    is_array,
+    result_type,
+    standardize_dtype,
+)
 from deepnum.backend import to_numpy as _host
 
 __all__ = [
@@ -71,8 +78,6 @@ def _sequence_dtype(x: Any) -> str:
     leaves = flatten(x)
     if all(isinstance(v, (bool, int, float, complex)) for v in leaves):
         return _python_scalar_dtype(leaves) if leaves else floatx()
-    from deepnum.backend.dtypes import result_type
-
     return result_type(*[getattr(v, "dtype", type(v)) for v in leaves])
 
 

@@ -33,6 +33,11 @@ CONVERT_INPUTS = [
     np.array([[1, 2]], dtype="uint8"),
     [[1], [2.5]],
     [np.float64(1.0), 2],
+    [np.float32(1.0), 2],
+    [np.float16(1.0), 2],
+    [np.int64(1), 2],
+    [np.int8(1), np.int8(2)],
+    [np.array([1, 2], "uint8"), [3, 4]],
     (1, 2),
     [[True, False], [False, True]],
 ]
