@@ -18,11 +18,20 @@ from deepnum.ops.linalg._base import (
     unreduce,
 )
 from deepnum.ops.linalg._solve import inv
-from deepnum.ops.linalg._svd import svdvals
+from deepnum.ops.linalg._svd import SVD, svdvals
 from deepnum.ops.numpy import abs as abs_
+from deepnum.ops.numpy import (
+    broadcast_to,
+    expand_dims,
+    matmul,
+    prod,
+    reshape,
+    sign,
+    transpose,
+    where,
+)
 from deepnum.ops.numpy import max as max_
 from deepnum.ops.numpy import min as min_
-from deepnum.ops.numpy import reshape, sign, transpose, where
 from deepnum.ops.numpy import sum as sum_
 
 __all__ = ["det", "norm"]
@@ -30,7 +39,12 @@ __all__ = ["det", "norm"]
 
 # ---------------------------------------------------------------------------- det
 class Det(Function):
-    """d = det(A); ∂L/∂A = ∂d · d · A⁻ᵀ (A must be invertible for the gradient)."""
+    """d = det(A); ∂L/∂A = ∂d · cof(A), the cofactor matrix, which is d · A⁻ᵀ.
+
+    Where A is singular (no inverse) the cofactors come from the SVD A = U S Vh:
+    cof(A) = det(U) det(Vh) · U diag(Π_{j≠i} s_j) Vh, which is defined for every A; their own
+    derivatives there need distinct singular values, as the SVD's do.
+    """
 
     save_outputs = True
 
@@ -39,7 +53,23 @@ class Det(Function):
 
     def backward(self, gd):
         a, d = self.inputs[0], self.outputs[0]
-        return expand_last2(gd * d) * matrix_transpose(inv(a))
+        if bool(get_array_module(d.data).all(d.data != 0)):
+            try:
+                return expand_last2(gd * d) * matrix_transpose(inv(a))
+            except ValueError:  # singular to working precision after all
+                pass
+        return expand_last2(gd) * _cofactors(a)
+
+
+def _cofactors(a: Tensor) -> Tensor:
+    """The cofactor matrix of each square matrix, through its SVD (valid when singular)."""
+    xp = get_array_module(a.data)
+    u, s, vh = SVD(False)(a)
+    n = s.shape[-1]
+    rows = broadcast_to(expand_dims(s, -2), s.shape[:-1] + (n, n))
+    others = prod(where(xp.eye(n, dtype=bool), 1, rows), axis=-1)  # Π_{j≠i} s_j
+    signs = xp.linalg.det(u.data) * xp.linalg.det(vh.data)
+    return expand_last2(Tensor._make(signs)) * matmul(u * expand_dims(others, -2), vh)
 
 
 def det(x: Any) -> Tensor:
@@ -49,7 +79,8 @@ def det(x: Any) -> Tensor:
         x: a tensor of shape ``(..., M, M)``.
 
     Returns:
-        A tensor of shape ``(...)``. Its gradient is ``det(A) · A⁻ᵀ``.
+        A tensor of shape ``(...)``. Its gradient is the cofactor matrix ``det(A) · A⁻ᵀ``
+        (also defined, through the SVD, where A is singular).
 
     Example:
         >>> det([[1.0, 2.0], [3.0, 4.0]]).item()

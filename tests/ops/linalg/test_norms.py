@@ -26,6 +26,24 @@ def test_det(shape):
     check_op(ops.det, torch.linalg.det, inputs=[well_conditioned(*shape) - 1.5 * np.eye(shape[-1])])
 
 
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([[1.0, 2.0], [2.0, 4.0]]),  # rank 1
+        np.array([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], np.eye(3)]),  # rank 2
+        np.zeros((2, 2)),
+    ],
+    ids=["rank-1", "rank-2-batch", "zeros"],
+)
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix(a):
+    # No inverse exists; the gradient comes from the SVD (PyTorch returns zeros for the first
+    # case, which central differences contradict).
+    check_op(ops.det, None, inputs=[a], np_fn=np.linalg.det, second_order=False, float32=False)
+    g = dn.grad(lambda x: ops.det(x).sum())(a).numpy()
+    if a.ndim == 2 and a.any():
+        np.testing.assert_allclose(g, [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+
+
 @pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)], ids=str)
 def test_slogdet_logabsdet(shape):
     a = -well_conditioned(*shape)  # a negative determinant for odd sizes
