@@ -156,7 +156,7 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def _jacobian_of(y: Tensor, targets: list[Tensor], nested: bool, single: bool) -> Any:
     """The Jacobian of one output ``y`` with respect to each target: one backward per row."""
-    from deepnum.ops.numpy._shape import reshape, stack
+    from deepnum.ops.numpy import reshape, stack
 
     xp = get_array_module(y.data)
     rows: list[list[Tensor]] = [[] for _ in targets]

@@ -9,7 +9,10 @@ from deepnum.ops.numpy._broadcast import *
 from deepnum.ops.numpy._creation import *
 from deepnum.ops.numpy._elementwise import *
 from deepnum.ops.numpy._indexing import *
+from deepnum.ops.numpy._joining import *
 from deepnum.ops.numpy._linalg_numpy import *
+from deepnum.ops.numpy._padding import *
 from deepnum.ops.numpy._products import *
+from deepnum.ops.numpy._rearranging import *
 from deepnum.ops.numpy._reduction import *
 from deepnum.ops.numpy._shape import *

@@ -1,34 +1,50 @@
-"""Shape manipulation: reshape, transpose, expand/squeeze, concatenate, stack, split, pad,
-repeat, tile. Backward passes only move gradients back into place."""
+"""Shape manipulation without moving data: reshape, transpose, axis insertion and removal, and
+the shape queries. Backward passes only put the gradient back into the input's layout."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
-from deepnum.ops.numpy._broadcast import broadcast_to
-from deepnum.ops.numpy._reduction import normalize_axis
 
 __all__ = [
-    "concatenate",
     "expand_dims",
     "moveaxis",
-    "pad",
-    "repeat",
+    "ndim",
+    "ravel",
     "reshape",
-    "split",
+    "size",
     "squeeze",
-    "stack",
     "swapaxes",
-    "tile",
     "transpose",
+    "view",
 ]
+
+
+def canonical_axis(axis: Any, ndim: int, op: str) -> int:
+    """``axis`` as an index in ``[0, ndim)``, or a ValueError naming ``op``."""
+    try:
+        a = int(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an integer, received {axis!r}.") from None
+    if not -ndim <= a < ndim:
+        raise ValueError(
+            f"{op}: axis {a} is out of bounds for a tensor of rank {ndim} "
+            f"(valid: {-ndim} to {ndim - 1})."
+        )
+    return a % ndim
+
+
+def canonical_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """An int or a sequence of ints as a tuple of indices in ``[0, ndim)``, without repeats."""
+    axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
+    out = tuple(canonical_axis(a, ndim, op) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}.")
+    return out
 
 
 class Reshape(Function):
@@ -59,201 +75,256 @@ class Transpose(Function):
         return gy.transpose(self._inverse())
 
     def _inverse(self) -> tuple[int, ...]:
-        return tuple(sorted(range(len(self.axes)), key=lambda i: self.axes[i]))
+        inverse = [0] * len(self.axes)
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return tuple(inverse)
 
 
-class Concatenate(Function):
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
-
-    def forward(self, *xs):
-        return get_array_module(*xs).concatenate(xs, axis=self.axis)
-
-    def backward(self, gy):
-        sizes = [x.shape[self.axis] for x in self.inputs]
-        return tuple(split(gy, _offsets(sizes), axis=self.axis))
-
-
-class Split(Function):
-    """Split along ``axis`` at the given offsets; a multi-output Function."""
-
-    def __init__(self, offsets: list[int], axis: int) -> None:
-        self.offsets, self.axis = offsets, axis
-
-    def forward(self, x):
-        return tuple(get_array_module(x).split(x, self.offsets, axis=self.axis))
-
-    def backward(self, *gys):
-        return concatenate(list(gys), axis=self.axis)
+def shape_tuple(newshape: Sequence[Any] | int) -> tuple[int, ...]:
+    """A shape given as an int, a sequence of ints or a 1-d integer tensor, as a tuple."""
+    if isinstance(newshape, Tensor):
+        newshape = newshape.numpy().tolist()
+    if not isinstance(newshape, (tuple, list)):
+        newshape = getattr(newshape, "tolist", lambda: newshape)()
+    if not isinstance(newshape, (tuple, list)):
+        return (int(newshape),)
+    return tuple(int(s) for s in newshape)
 
 
-class Pad(Function):
-    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float) -> None:
-        self.pad_width, self.value = pad_width, value
+def reshape(x: Any, newshape: Any) -> Tensor:
+    """Give ``x`` a new shape with the same number of elements.
 
-    def forward(self, x):
-        xp = get_array_module(x)
-        return xp.pad(x, self.pad_width, mode="constant", constant_values=self.value)
+    Args:
+        x: input tensor.
+        newshape: an int or a sequence of ints; one entry may be -1 (inferred).
 
-    def backward(self, gy):
-        index = tuple(slice(lo, gy.shape[i] - hi) for i, (lo, hi) in enumerate(self.pad_width))
-        return gy[index]
+    Returns:
+        The same elements, in row-major order, with shape ``newshape``.
 
-
-def _offsets(sizes: Sequence[int]) -> list[int]:
-    out, total = [], 0
-    for s in sizes[:-1]:
-        total += s
-        out.append(total)
-    return out
-
-
-def reshape(x: Any, shape: Any) -> Tensor:
-    """Give ``x`` a new shape with the same number of elements (one entry may be -1)."""
-    x = as_tensor(x)
-    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
-    if shape == x.shape:
+    Example:
+        >>> reshape([1.0, 2.0, 3.0, 4.0], (2, -1)).shape
+        (2, 2)
+    """
+    if type(x) is not Tensor:
+        x = as_tensor(x)
+    if type(newshape) is not tuple:
+        newshape = shape_tuple(newshape)
+    if newshape == x.data.shape:
         return x
-    known = math.prod(s for s in shape if s != -1)
-    if (-1 not in shape and known != x.size) or (-1 in shape and (known == 0 or x.size % known)):
-        raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {shape_str(x.shape)} ({x.size} elements) "
-            f"into shape {shape_str(shape)}."
-        )
-    return Reshape(shape)(x)
+    try:
+        if not x.requires_grad:  # nothing to record: skip the Function
+            return Tensor._make(x.data.reshape(newshape))
+        return Reshape(newshape)(x)
+    except (ValueError, TypeError):
+        pass
+    shape = shape_tuple(newshape)  # entries that NumPy refused (Tensors), or a size mismatch
+    if shape != newshape:
+        return reshape(x, shape)
+    raise ValueError(
+        f"reshape: cannot reshape a tensor of shape {shape_str(x.shape)} ({x.size} elements) "
+        f"into shape {shape_str(shape)}; the number of elements must stay the same (one entry "
+        "may be -1)."
+    )
 
 
 def transpose(x: Any, axes: Any = None) -> Tensor:
-    """Permute the axes (default: reverse them)."""
-    x = as_tensor(x)
-    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(a % x.ndim for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes.")
-    if axes == tuple(range(x.ndim)):
-        return x
+    """Permute the axes of ``x``.
+
+    Args:
+        x: input tensor.
+        axes: a permutation of ``range(x.ndim)`` (negatives allowed); default: reverse them.
+
+    Returns:
+        ``y`` with ``y.shape[i] == x.shape[axes[i]]``.
+
+    Example:
+        >>> transpose([[1.0, 2.0, 3.0]]).shape
+        (3, 1)
+    """
+    if type(x) is not Tensor:
+        x = as_tensor(x)
+    n = x.data.ndim
+    if axes is None:
+        if n < 2:
+            return x
+        axes = tuple(range(n - 1, -1, -1))
+    else:
+        axes = tuple([int(a) % n if n else int(a) for a in axes])
+        if sorted(axes) != list(range(n)):
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {n} axes of a tensor of "
+                f"shape {shape_str(x.shape)}."
+            )
+        if axes == tuple(range(n)):
+            return x
+    if not x.requires_grad:  # nothing to record: skip the Function
+        return Tensor._make(x.data.transpose(axes))
     return Transpose(axes)(x)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes."""
+    """Exchange two axes of ``x``.
+
+    Example:
+        >>> swapaxes([[1.0, 2.0, 3.0]], 0, 1).shape
+        (3, 1)
+    """
     x = as_tensor(x)
+    a = canonical_axis(axis1, x.ndim, "swapaxes")
+    b = canonical_axis(axis2, x.ndim, "swapaxes")
     axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
 
 
-def moveaxis(x: Any, source: int, destination: int) -> Tensor:
-    """Move one axis to a new position, keeping the order of the others."""
+def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
+    """Move axes to new positions, keeping the order of the others (NumPy's ``moveaxis``).
+
+    Args:
+        x: input tensor.
+        source: an axis or a sequence of axes to move.
+        destination: their positions in the result (same length as ``source``).
+
+    Example:
+        >>> moveaxis([[[1.0, 2.0, 3.0]]], 2, 0).shape
+        (3, 1, 1)
+    """
     x = as_tensor(x)
-    axes = list(range(x.ndim))
-    axes.insert(destination % x.ndim, axes.pop(source % x.ndim))
-    return transpose(x, axes)
+    src = canonical_axes(source, x.ndim, "moveaxis")
+    dst = canonical_axes(destination, x.ndim, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError(
+            f"moveaxis: source {source!r} and destination {destination!r} must name the same "
+            "number of axes."
+        )
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
 
 
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert an axis of size 1 at ``axis``."""
-    x = as_tensor(x)
-    shape = list(x.shape)
-    shape.insert(axis % (x.ndim + 1), 1)
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """Insert axes of size 1.
+
+    Args:
+        x: input tensor.
+        axis: an int or a sequence of ints: positions of the new axes in the result.
+
+    Example:
+        >>> expand_dims([1.0, 2.0], (0, 2)).shape
+        (1, 2, 1)
+    """
+    if type(x) is not Tensor:
+        x = as_tensor(x)
+    shape = list(x.data.shape)
+    if type(axis) is int and -len(shape) - 1 <= axis <= len(shape):
+        shape.insert(axis % (len(shape) + 1), 1)
+        return reshape(x, tuple(shape))
+    out_ndim = len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    for a in sorted(canonical_axes(axis, out_ndim, "expand_dims")):
+        shape.insert(a, 1)
     return reshape(x, tuple(shape))
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
-    """Remove axes of size 1 (all of them, or those in ``axis``)."""
+    """Remove axes of size 1: all of them, or those named by ``axis`` (an int or a sequence).
+
+    Example:
+        >>> squeeze([[1.0], [2.0]]).shape
+        (2,)
+    """
     x = as_tensor(x)
-    axes = normalize_axis(axis, x.ndim) if axis is not None else None
-    if axes is not None:
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ValueError(
-                    f"squeeze: axis {a} has size {x.shape[a]}, only axes of size 1 can be removed."
-                )
-    shape = tuple(s for i, s in enumerate(x.shape) if (s != 1 if axes is None else i not in axes))
-    return reshape(x, shape)
+    if axis is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    axes = canonical_axes(axis, x.ndim, "squeeze") if x.ndim else ()
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(
+                f"squeeze: axis {a} of a tensor of shape {shape_str(x.shape)} has size "
+                f"{x.shape[a]}; only axes of size 1 can be removed."
+            )
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
 
-def flatten(x: Any) -> Tensor:
-    """Return ``x`` as a 1-d tensor."""
+def ravel(x: Any) -> Tensor:
+    """``x`` as a 1-d tensor (row-major order).
+
+    Example:
+        >>> ravel([[1.0, 2.0], [3.0, 4.0]]).shape
+        (4,)
+    """
     return reshape(x, (-1,))
 
 
-def concatenate(xs: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    xs = [as_tensor(x) for x in xs]
-    if not xs:
-        raise ValueError("concatenate: need at least one tensor.")
-    if xs[0].ndim == 0:
-        raise ValueError("concatenate: 0-d tensors have no axis to join along; use stack.")
-    axis = axis % xs[0].ndim
-    for x in xs[1:]:
-        if x.ndim != xs[0].ndim or any(
-            a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape)) if i != axis
-        ):
+def flatten(x: Any) -> Tensor:
+    """``x`` as a 1-d tensor (the same as :func:`ravel`)."""
+    return reshape(x, (-1,))
+
+
+def ndim(x: Any) -> int:
+    """The number of axes of ``x``.
+
+    Example:
+        >>> ndim([[1.0, 2.0]])
+        2
+    """
+    return as_tensor(x).ndim
+
+
+def size(x: Any) -> int:
+    """The number of elements of ``x`` (the product of its shape).
+
+    Example:
+        >>> size([[1.0, 2.0, 3.0]])
+        3
+    """
+    return as_tensor(x).size
+
+
+def view(x: Any, dtype: Any = None) -> Tensor:
+    """The same bytes read as another dtype (NumPy's ``ndarray.view``); not differentiable.
+
+    The last axis scales by ``x.itemsize / new.itemsize``; it must hold a whole number of the
+    new items, and a 0-d tensor can only be viewed with a dtype of the same item size.
+
+    Args:
+        x: input tensor.
+        dtype: the dtype to read the data as (default: ``x``'s own).
+
+    Example:
+        >>> view([1.0], "int32").numpy().tolist()
+        [1065353216]
+    """
+    x = as_tensor(x)
+    if dtype is None:
+        return Tensor._make(x.data.view())
+    xp = get_array_module(x.data)
+    new = xp.dtype(dtype)
+    old = x.data.dtype
+    if new.itemsize != old.itemsize:
+        if x.ndim == 0:
             raise ValueError(
-                f"concatenate: shapes {shape_str(xs[0].shape)} and {shape_str(x.shape)} must "
-                f"match except along axis {axis}."
+                f"view: cannot view a 0-d tensor of dtype {old} ({old.itemsize} bytes) as "
+                f"{new} ({new.itemsize} bytes); the item sizes differ."
             )
-    return Concatenate(axis)(*xs)
-
-
-def stack(xs: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of the same shape along a new axis."""
-    xs = [as_tensor(x) for x in xs]
-    return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
-
-
-def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """Split into equal sections (an int) or at the given indices (NumPy semantics)."""
-    x = as_tensor(x)
-    axis = axis % x.ndim
-    n = x.shape[axis]
-    if isinstance(indices_or_sections, int):
-        if n % indices_or_sections:
+        if (x.shape[-1] * old.itemsize) % new.itemsize:
             raise ValueError(
-                f"split: axis {axis} of size {n} cannot be split into {indices_or_sections} "
-                "equal sections."
+                f"view: the last axis of a tensor of shape {shape_str(x.shape)} and dtype {old} "
+                f"holds {x.shape[-1] * old.itemsize} bytes, not a multiple of {new}'s "
+                f"{new.itemsize}."
             )
-        step = n // indices_or_sections
-        offsets = [step * i for i in range(1, indices_or_sections)]
-    else:
-        offsets = [int(i) for i in indices_or_sections]
-    out = Split(offsets, axis)(x)
-    return list(out) if isinstance(out, tuple) else [out]
+    return Tensor._make(xp.ascontiguousarray(x.data).view(new))
 
 
-def pad(x: Any, pad_width: Any, constant_values: float = 0) -> Tensor:
-    """Pad with a constant (NumPy's ``pad_width`` forms: int, (lo, hi), or one pair per axis)."""
-    x = as_tensor(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
-    return Pad(tuple((int(lo), int(hi)) for lo, hi in widths), constant_values)(x)
+_JOINING = ("concatenate", "split", "stack")
 
 
-def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
-    """Repeat each element ``repeats`` times along ``axis`` (NumPy semantics)."""
-    from deepnum.ops.numpy._indexing import take
+def __getattr__(name: str) -> Any:
+    """The joining ops (``_joining``, which builds on this module) are also reachable here,
+    looked up on first use so that neither module needs the other while it loads."""
+    if name in _JOINING:
+        from deepnum.ops.numpy import _joining
 
-    x = as_tensor(x)
-    if axis is None:
-        x, axis = flatten(x), 0
-    axis = axis % x.ndim
-    if isinstance(repeats, int):
-        shape = x.shape
-        y = broadcast_to(
-            expand_dims(x, axis + 1), shape[: axis + 1] + (repeats,) + shape[axis + 1 :]
-        )
-        return reshape(y, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1 :])
-    index = np.repeat(np.arange(x.shape[axis]), np.asarray(repeats))
-    return take(x, index, axis=axis)
-
-
-def tile(x: Any, reps: Any) -> Tensor:
-    """Repeat the whole tensor ``reps`` times along each axis (NumPy semantics)."""
-    x = as_tensor(x)
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
-    ndim = max(x.ndim, len(reps))
-    x = reshape(x, (1,) * (ndim - x.ndim) + x.shape)
-    reps = (1,) * (ndim - len(reps)) + reps
-    # Interleave a new axis of size r before each axis, broadcast, and merge the pairs.
-    expanded = reshape(x, tuple(v for s in x.shape for v in (1, s)))
-    target = tuple(v for r, s in zip(reps, x.shape) for v in (r, s))
-    return reshape(broadcast_to(expanded, target), tuple(r * s for r, s in zip(reps, x.shape)))
+        return getattr(_joining, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

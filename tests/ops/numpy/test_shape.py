@@ -1,5 +1,5 @@
-"""Shape ops: reshape, transpose, expand_dims, squeeze, concatenate, stack, split, pad,
-repeat, tile, flatten, swapaxes, moveaxis."""
+"""Shape ops: reshape, transpose, swapaxes, moveaxis, expand_dims, squeeze, ravel, flatten,
+ndim, size, view — forward and dtype against keras.ops, gradients against torch.autograd."""
 
 from __future__ import annotations
 
@@ -13,33 +13,61 @@ import deepnum as dn
 from deepnum import ops
 from tests.conftest import reference
 from tests.ops.helpers import check_op
+from tests.ops.keras_reference import check_keras
 
 torch = reference("torch")
+
+X = np.arange(24.0).reshape(2, 3, 4)
+I32 = np.arange(6, dtype=np.int32).reshape(2, 3)
+
+# (name, args, kwargs) run through both deepnum.ops and keras.ops on the same inputs.
+KERAS_CASES = [
+    ("reshape", (X, (4, -1)), {}),
+    ("reshape", (X, 24), {}),
+    ("reshape", (X, [6, 4]), {}),
+    ("reshape", (I32, (3, 2)), {}),
+    ("transpose", (X[0],), {}),
+    ("transpose", (X, (1, 0, 2)), {}),
+    ("transpose", (X, (-1, 0, 1)), {}),
+    ("swapaxes", (X, 0, -1), {}),
+    ("moveaxis", (X, 0, -1), {}),
+    ("moveaxis", (X, (0, 1), (2, 0)), {}),
+    ("expand_dims", (X, 1), {}),
+    ("expand_dims", (X, -1), {}),
+    ("expand_dims", (X, (0, 4)), {}),
+    ("squeeze", (np.ones((1, 3, 1)),), {}),
+    ("squeeze", (np.ones((1, 3, 1)), 2), {}),
+    ("squeeze", (np.ones((1, 3, 1)), (0, -1)), {}),
+    ("ravel", (I32,), {}),
+    ("ndim", (X,), {}),
+    ("size", (X,), {}),
+    ("view", (I32, "float32"), {}),
+    ("view", (I32, "int16"), {}),
+    ("view", (np.ones((2, 4), np.int8), "int32"), {}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, args, kwargs", KERAS_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_CASES)]
+)
+def test_against_keras(name, args, kwargs):
+    check_keras(name, *args, **kwargs)
 
 
 @pytest.mark.parametrize(
     "shape, new",
-    [
-        ((2, 3), (3, 2)),
-        ((2, 3, 4), (6, -1)),
-        ((6,), (1, 2, 1, 3)),
-        ((), (1, 1)),
-        ((1,), ()),
-        ((0, 3), (3, 0)),
-        ((0, 3), (-1, 3)),
-    ],
+    [((2, 3), (3, 2)), ((2, 3, 4), (6, -1)), ((), (1, 1)), ((1,), ()), ((0, 3), (-1, 3))],
     ids=str,
 )
-def test_reshape(shape, new):
+def test_reshape_grad(shape, new):
     check_op(lambda x: ops.reshape(x, new), lambda x: torch.reshape(x, new), shape)
 
 
-def test_reshape_method_forms():
-    t = dn.tensor(np.arange(6.0))
-    assert t.reshape(2, 3).shape == (2, 3)
-    assert t.reshape((3, 2)).shape == (3, 2)
-    assert t.reshape([-1, 1]).shape == (6, 1)
-    assert t.reshape(2, 3).flatten().shape == (6,)
+def test_reshape_accepts_tensor_and_array_shapes():
+    x = np.arange(6.0)
+    assert ops.reshape(x, dn.tensor(np.array([2, 3]))).shape == (2, 3)
+    assert ops.reshape(x, (np.int64(3), -1)).shape == (3, 2)
+    assert ops.reshape(x, np.array([3, 2])).shape == (3, 2)
 
 
 def test_reshape_error_names_both_shapes():
@@ -47,157 +75,69 @@ def test_reshape_error_names_both_shapes():
         ops.reshape(np.ones((2, 3)), (4, 2))
 
 
-@pytest.mark.parametrize(
-    "shape, axes",
-    [((2, 3), None), ((2, 3, 4), (1, 2, 0)), ((2, 3, 4), (-1, 0, 1)), ((), None), ((0, 2), None)],
-    ids=str,
-)
-def test_transpose(shape, axes):
-    ref_axes = axes if axes is not None else tuple(reversed(range(len(shape))))
-    check_op(lambda x: ops.transpose(x, axes), lambda x: x.permute(ref_axes), shape)
-
-
-def test_transpose_property_and_method():
+def test_tensor_shape_methods():
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     t = dn.tensor(x)
     np.testing.assert_array_equal(t.T.numpy(), x.T)
     np.testing.assert_array_equal(t.transpose(2, 0, 1).numpy(), x.transpose(2, 0, 1))
     np.testing.assert_array_equal(t.transpose((1, 0, 2)).numpy(), x.transpose(1, 0, 2))
     np.testing.assert_array_equal(t.transpose().numpy(), x.transpose())
-
-
-def test_transpose_rejects_a_bad_permutation():
-    with pytest.raises(ValueError, match="not a permutation"):
-        ops.transpose(np.ones((2, 3)), (0, 0))
-
-
-@pytest.mark.parametrize("shape, axis", [((2, 3), 0), ((2, 3), -1), ((2, 3), 1), ((), 0)])
-def test_expand_dims(shape, axis):
-    check_op(lambda x: ops.expand_dims(x, axis), lambda x: torch.unsqueeze(x, axis), shape)
+    assert t.reshape(4, 6).shape == (4, 6) and t.reshape((24,)).shape == (24,)
+    assert t.reshape([-1, 2]).shape == (12, 2) and t.flatten().shape == (24,)
+    assert t.expand_dims(0).shape == (1, 2, 3, 4) and t[None].squeeze(0).shape == (2, 3, 4)
 
 
 @pytest.mark.parametrize(
-    "shape, axis", [((1, 3, 1), None), ((1, 3, 1), 0), ((1, 3, 1), -1), ((1, 3, 1), (0, 2))]
+    "shape, axes",
+    [((2, 3), None), ((2, 3, 4), (1, 2, 0)), ((2, 3, 4), (-1, 0, 1)), ((), None), ((0, 2), None)],
+    ids=str,
 )
-def test_squeeze(shape, axis):
-    check_op(lambda x: ops.squeeze(x, axis), None, shape, np_fn=lambda x: np.squeeze(x, axis))
-
-
-def test_squeeze_error():
-    with pytest.raises(ValueError, match="axis 1 has size 3"):
-        ops.squeeze(np.ones((1, 3)), 1)
+def test_transpose_grad(shape, axes):
+    ref_axes = axes if axes is not None else tuple(reversed(range(len(shape))))
+    check_op(lambda x: ops.transpose(x, axes), lambda x: x.permute(ref_axes), shape)
 
 
 @pytest.mark.parametrize(
-    "shapes, axis",
+    "fn, torch_fn",
     [
-        (((2, 3), (4, 3)), 0),
-        (((2, 3), (2, 1), (2, 2)), -1),
-        (((0, 3), (2, 3)), 0),
-        (((3,), (2,)), 0),
+        (lambda x: ops.swapaxes(x, 0, -1), lambda x: x.transpose(0, -1)),
+        (lambda x: ops.moveaxis(x, 0, -1), lambda x: torch.movedim(x, 0, -1)),
+        (lambda x: ops.moveaxis(x, (0, 2), (1, 0)), lambda x: torch.movedim(x, (0, 2), (1, 0))),
+        (lambda x: ops.expand_dims(x, (0, 2)), lambda x: x[None, :, None]),
+        (lambda x: ops.squeeze(x[:1], 0), lambda x: x[:1].squeeze(0)),
+        (ops.ravel, lambda x: x.reshape(-1)),
+        (ops.flatten, lambda x: x.reshape(-1)),
     ],
-    ids=str,
+    ids=["swapaxes", "moveaxis", "moveaxis-seq", "expand_dims", "squeeze", "ravel", "flatten"],
 )
-def test_concatenate(shapes, axis):
-    check_op(lambda *xs: ops.concatenate(xs, axis=axis), lambda *xs: torch.cat(xs, axis), *shapes)
-
-
-def test_concatenate_errors():
-    with pytest.raises(ValueError, match=r"\(2, 3\) and \(2, 4\).*axis 0"):
-        ops.concatenate([np.ones((2, 3)), np.ones((2, 4))], axis=0)
-    with pytest.raises(ValueError, match="0-d tensors.*use stack"):
-        ops.concatenate([dn.tensor(1.0), dn.tensor(2.0)])
-
-
-@pytest.mark.parametrize("n, shape, axis", [(3, (2, 3), 0), (2, (2, 3), -1), (2, (), 0)])
-def test_stack(n, shape, axis):
-    shapes = [shape] * n
-    check_op(lambda *xs: ops.stack(xs, axis=axis), lambda *xs: torch.stack(xs, axis), *shapes)
+def test_axis_ops_grad(fn, torch_fn):
+    check_op(fn, torch_fn, (2, 3, 4))
 
 
 @pytest.mark.parametrize(
-    "shape, sections, axis",
-    [((6, 2), 3, 0), ((2, 6), [1, 4], -1), ((4, 3), [2], 0), ((4, 3), [0, 4], 0)],
-    ids=str,
+    "call, error, match",
+    [
+        (lambda: ops.transpose(np.ones((2, 3)), (0, 0)), ValueError, "not a permutation"),
+        (lambda: ops.squeeze(np.ones((1, 3)), 1), ValueError, "axis 1 .* has size 3"),
+        (lambda: ops.swapaxes(np.ones((2, 3)), 0, 2), ValueError, "axis 2 is out of bounds"),
+        (lambda: ops.expand_dims(np.ones(2), 3), ValueError, "expand_dims: axis 3"),
+        (lambda: ops.moveaxis(np.ones((2, 3)), (0, 1), 0), ValueError, "same number"),
+        (lambda: ops.view(np.ones((), np.int32), "int16"), ValueError, "0-d tensor"),
+        (lambda: ops.view(np.ones(3, np.int8), "int16"), ValueError, "not a multiple"),
+    ],
+    ids=["perm", "squeeze", "swapaxes", "expand_dims", "moveaxis", "view-0d", "view-bytes"],
 )
-def test_split(shape, sections, axis):
-    # Weight each piece differently so that a mis-routed gradient shows.
-    def fn(x):
-        parts = ops.split(x, sections, axis=axis)
-        return ops.concatenate([p * (i + 1) for i, p in enumerate(parts)], axis=axis)
-
-    def ref(x):
-        parts = torch.tensor_split(x, sections, dim=axis)
-        return torch.cat([p * (i + 1) for i, p in enumerate(parts)], axis)
-
-    check_op(fn, ref, shape)
-    got = [p.shape for p in ops.split(np.ones(shape), sections, axis=axis)]
-    assert got == [p.shape for p in np.split(np.ones(shape), sections, axis=axis)]
+def test_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
 
 
-def test_split_only_one_piece_used():
-    check_op(
-        lambda x: ops.split(x, 3, axis=1)[1],
-        lambda x: torch.tensor_split(x, 3, dim=1)[1],
-        (2, 6),
-    )
-
-
-def test_split_unequal_error():
-    with pytest.raises(ValueError, match="size 5 cannot be split into 2"):
-        ops.split(np.ones(5), 2)
-
-
-@pytest.mark.parametrize(
-    "shape, width, value",
-    [((2, 3), 1, 0.0), ((2, 3), ((1, 0), (2, 1)), 0.5), ((3,), (2, 1), -1.0), ((0, 2), 1, 0.0)],
-    ids=str,
-)
-def test_pad(shape, width, value):
-    check_op(
-        lambda x: ops.pad(x, width, constant_values=value),
-        None,
-        shape,
-        np_fn=lambda x: np.pad(x, width, constant_values=value),
-    )
-
-
-def test_pad_against_torch():
-    # torch's pad lists (left, right) pairs from the last axis backwards.
-    check_op(
-        lambda x: ops.pad(x, ((1, 2), (0, 3))),
-        lambda x: torch.nn.functional.pad(x, (0, 3, 1, 2)),
-        (2, 3),
-    )
-
-
-@pytest.mark.parametrize(
-    "shape, repeats, axis",
-    [((2, 3), 2, 0), ((2, 3), 3, -1), ((2, 3), 2, None), ((3,), [1, 0, 2], 0), ((), 3, None)],
-    ids=str,
-)
-def test_repeat(shape, repeats, axis):
-    def ref(x):
-        if axis is None:
-            x = x.reshape(-1)
-        return torch.repeat_interleave(x, torch.tensor(repeats), dim=axis or 0)
-
-    check_op(lambda x: ops.repeat(x, repeats, axis=axis), ref, shape)
-
-
-@pytest.mark.parametrize(
-    "shape, reps", [((2, 3), 2), ((2, 3), (2, 1)), ((3,), (2, 2)), ((2, 1, 2), (1, 3))], ids=str
-)
-def test_tile(shape, reps):
-    check_op(lambda x: ops.tile(x, reps), None, shape, np_fn=lambda x: np.tile(x, reps))
-    ref_reps = (reps,) if isinstance(reps, int) else reps
-    check_op(lambda x: ops.tile(x, reps), lambda x: torch.tile(x, ref_reps), shape)
-
-
-def test_flatten_swapaxes_moveaxis():
-    check_op(ops.flatten, lambda x: x.reshape(-1), (2, 3, 2))
-    check_op(lambda x: ops.swapaxes(x, 0, -1), lambda x: x.transpose(0, -1), (2, 3, 4))
-    check_op(lambda x: ops.moveaxis(x, 0, -1), lambda x: torch.movedim(x, 0, -1), (2, 3, 4))
+def test_view_is_a_constant_and_keeps_the_dtype_by_default():
+    x = dn.tensor(np.ones(2, np.float32), requires_grad=True)
+    y = ops.view(x, "int32")
+    assert not y.requires_grad and y.numpy().tolist() == [1065353216, 1065353216]
+    # NumPy's and Keras's symbolic rule; Keras's torch backend reads dtype=None as floatx.
+    assert ops.view(I32).dtype == np.int32
 
 
 # --------------------------------------------------------------------------- properties
