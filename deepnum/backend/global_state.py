@@ -73,7 +73,7 @@ def get_uid(prefix: str = "") -> int:
     ``dense_1``.
 
     Example:
-        >>> clear_session()
+        >>> clear_session(free_memory=False)
         >>> get_uid("dense"), get_uid("dense")
         (1, 2)
     """
