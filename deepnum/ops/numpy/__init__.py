@@ -8,6 +8,7 @@ from deepnum.ops.numpy._arithmetic import *
 from deepnum.ops.numpy._broadcast import *
 from deepnum.ops.numpy._creation import *
 from deepnum.ops.numpy._elementwise import *
+from deepnum.ops.numpy._grids import *
 from deepnum.ops.numpy._indexing import *
 from deepnum.ops.numpy._joining import *
 from deepnum.ops.numpy._linalg_numpy import *
@@ -16,3 +17,6 @@ from deepnum.ops.numpy._products import *
 from deepnum.ops.numpy._rearranging import *
 from deepnum.ops.numpy._reduction import *
 from deepnum.ops.numpy._shape import *
+from deepnum.ops.numpy._triangular import *
+from deepnum.ops.numpy._vectorize import *
+from deepnum.ops.numpy._windows import *
