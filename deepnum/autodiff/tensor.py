@@ -299,24 +299,77 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.getitem(self, index)
 
-    # Comparisons give boolean tensors and carry no gradient.
+    def __floordiv__(self, other: Any) -> Tensor:
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return ops.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return ops.mod(other, self)
+
+    # Bitwise operators act on integer and boolean tensors (logical for booleans).
+    def __and__(self, other: Any) -> Tensor:
+        return ops.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return ops.bitwise_and(other, self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return ops.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return ops.bitwise_xor(other, self)
+
+    def __invert__(self) -> Tensor:
+        return ops.bitwise_invert(self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return ops.left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return ops.left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return ops.right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return ops.right_shift(other, self)
+
+    # Comparisons give boolean tensors and carry no gradient. Against a non-numeric object
+    # (None, a string), == and != defer to Python's identity comparison.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(self.data == _raw(other))
+        try:
+            return ops.equal(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(self.data != _raw(other))
+        try:
+            return ops.not_equal(self, other)
+        except TypeError:
+            return NotImplemented
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data < _raw(other))
+        return ops.less(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data <= _raw(other))
+        return ops.less_equal(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data > _raw(other))
+        return ops.greater(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data >= _raw(other))
+        return ops.greater_equal(self, other)
 
     # ----------------------------------------------------------------- methods
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

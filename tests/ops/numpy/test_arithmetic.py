@@ -1,5 +1,6 @@
-"""add, subtract, multiply, divide, negative, power, square: forward, gradient and second
-derivative against PyTorch, over broadcasting, 0-d and empty shapes."""
+"""Arithmetic (add, subtract, multiply, divide, divide_no_nan, floor_divide, mod, fmod, negative,
+reciprocal, power, square): forward, gradient and second derivative against PyTorch, over
+broadcasting, 0-d and empty shapes; the operators; integer and boolean semantics."""
 
 from __future__ import annotations
 
@@ -109,12 +110,91 @@ def test_power_mixed_second_derivative_at_zero_exponent():
     np.testing.assert_allclose(h[1][0].item(), 2.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3), (0,)], ids=str)
+def test_reciprocal(shape):
+    check_op(ops.reciprocal, torch.reciprocal, shape, low=0.5, high=2.0)
+
+
+def test_true_divide_is_divide():
+    check_op(ops.true_divide, torch.true_divide, (2, 3), (3,), low=0.5, high=2.0)
+
+
+def test_divide_of_integers_is_floatx():
+    out = ops.divide(np.array([1, 3], "int32"), np.array([2, 2], "int64"))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.numpy(), [0.5, 1.5])
+
+
+def _torch_divide_no_nan(x, y):
+    return torch.where(y == 0, 0.0, x / torch.where(y == 0, 1.0, y))
+
+
+def test_divide_no_nan_away_from_zero():
+    check_op(ops.divide_no_nan, _torch_divide_no_nan, (2, 3), (3,), low=0.5, high=2.0)
+
+
+def test_divide_no_nan_at_zero_matches_torch():
+    x, y = np.array([1.0, 0.0, np.inf, 2.0]), np.array([0.0, 0.0, 0.0, 4.0])
+    np.testing.assert_array_equal(ops.divide_no_nan(x, y).numpy(), [0.0, 0.0, 0.0, 0.5])
+    r = np.ones(4)
+    got = dn_grads(ops.divide_no_nan, [x[[0, 1, 3]], y[[0, 1, 3]]], r[:3])
+    want = torch_grads(_torch_divide_no_nan, [x[[0, 1, 3]], y[[0, 1, 3]]], r[:3])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+# Quotients x1/x2 kept away from integers, where the remainder jumps.
+REMAINDER_INPUTS = [np.array([[-2.3, 1.7, 3.1], [0.4, -5.3, 2.9]]), np.array([0.7, -1.3, 1.1])]
+
+
+@pytest.mark.parametrize("op, ref", [(ops.mod, torch.remainder), (ops.fmod, torch.fmod)])
+def test_remainders(op, ref):
+    check_op(op, ref, inputs=REMAINDER_INPUTS)
+
+
+@pytest.mark.parametrize("name, ref", [("mod", np.remainder), ("fmod", np.fmod)])
+def test_integer_remainders_follow_numpy_signs(name, ref):
+    x, y = np.array([7, -7, 7, -7], "int32"), np.array([3, 3, -3, -3], "int32")
+    out = getattr(ops, name)(x, y)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out.numpy(), ref(x, y))
+    assert getattr(ops, name)(np.array([True]), np.array([True])).dtype == np.int32
+
+
+def test_floor_divide_matches_numpy_and_carries_no_gradient():
+    x = dn.tensor(np.array([7.5, -7.5, 3.0]), requires_grad=True)
+    out = ops.floor_divide(x, 2.0)
+    np.testing.assert_array_equal(out.numpy(), [3.0, -4.0, 1.0])
+    assert not out.requires_grad
+    np.testing.assert_array_equal((x // 2).numpy(), out.numpy())
+    np.testing.assert_array_equal((7 // dn.tensor(np.array([2, -2]))).numpy(), [3, -4])
+
+
+@pytest.mark.parametrize("name", ["subtract", "floor_divide", "power"])
+def test_boolean_operands_are_a_type_error(name):
+    b = np.array([True, False])
+    with pytest.raises(TypeError, match=rf"{name}: boolean operands"):
+        getattr(ops, name)(b, b)
+    with pytest.raises(TypeError, match="negative: boolean"):
+        ops.negative(b)
+
+
+def test_integer_and_boolean_results():
+    i = np.array([1, 2, 3], "int32")
+    assert ops.square(np.array([True, False])).dtype == np.int32
+    assert ops.power(i, 2).dtype == np.int32 and ops.power(i, 0.5).dtype == np.float32
+    assert ops.power(2, i).dtype == np.int32 and ops.power(2.0, i).dtype == np.float32
+    assert ops.add(np.array([True]), np.array([True])).dtype == bool
+    np.testing.assert_array_equal(ops.multiply(i, 2).numpy(), [2, 4, 6])
+
+
 # --------------------------------------------------------------------------- operators
 OPERATORS = [
     (lambda a, b: a + b, "add"),
     (lambda a, b: a - b, "sub"),
     (lambda a, b: a * b, "mul"),
     (lambda a, b: a / b, "div"),
+    (lambda a, b: a % b, "mod"),
 ]
 
 
