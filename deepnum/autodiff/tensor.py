@@ -385,10 +385,14 @@ class Tensor:
         return ops.min(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return ops.var(self, axis=axis, keepdims=keepdims, ddof=ddof)
+        """Variance Σ (x − x̄)² / (n − ddof) (NumPy's ``ddof``; ``ops.var`` is ddof=0)."""
+        return ops.numpy._statistics.variance(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return ops.std(self, axis=axis, keepdims=keepdims, ddof=ddof)
+        """Standard deviation √var with NumPy's ``ddof`` (``ops.std`` is ddof=0)."""
+        return ops.numpy._statistics.standard_deviation(
+            self, axis=axis, keepdims=keepdims, ddof=ddof
+        )
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return ops.prod(self, axis=axis, keepdims=keepdims)
@@ -400,10 +404,10 @@ class Tensor:
         return ops.argmin(self, axis=axis, keepdims=keepdims)
 
     def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.data.any(axis=axis, keepdims=keepdims))
+        return ops.any(self, axis=axis, keepdims=keepdims)
 
     def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.data.all(axis=axis, keepdims=keepdims))
+        return ops.all(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

@@ -11,6 +11,7 @@ from deepnum.ops.numpy._broadcast import *
 from deepnum.ops.numpy._comparison import *
 from deepnum.ops.numpy._complex import *
 from deepnum.ops.numpy._creation import *
+from deepnum.ops.numpy._cumulative import *
 from deepnum.ops.numpy._elementwise import *
 from deepnum.ops.numpy._exponential import *
 from deepnum.ops.numpy._grids import *
@@ -18,12 +19,15 @@ from deepnum.ops.numpy._indexing import *
 from deepnum.ops.numpy._joining import *
 from deepnum.ops.numpy._linalg_numpy import *
 from deepnum.ops.numpy._logical import *
+from deepnum.ops.numpy._logical_reductions import *
 from deepnum.ops.numpy._padding import *
 from deepnum.ops.numpy._products import *
 from deepnum.ops.numpy._rearranging import *
 from deepnum.ops.numpy._reduction import *
 from deepnum.ops.numpy._rounding import *
 from deepnum.ops.numpy._shape import *
+from deepnum.ops.numpy._sorting import *
+from deepnum.ops.numpy._statistics import *
 from deepnum.ops.numpy._triangular import *
 from deepnum.ops.numpy._trigonometric import *
 from deepnum.ops.numpy._vectorize import *
