@@ -28,7 +28,8 @@ _REDUCTIONS = (None, "add", "max", "min", "mul")
 
 
 class SetAt(Function):
-    """out = x with ``out[index] = u`` (``index`` selects each element at most once)."""
+    """out = x with ``out[index] = u`` (``index`` selects each element at most once, and ``u``
+    has the shape of ``x[index]``)."""
 
     def __init__(self, index: tuple) -> None:
         self.index = index
@@ -45,8 +46,6 @@ class SetAt(Function):
             gx = SetAt(self.index)(gy, dnp.zeros_like(u))
         if self.needs_input_grad[1]:
             gu = gy[self.index]
-            if gu.shape != u.shape:
-                gu = dnp.sum_to(gu, u.shape)
         return gx, gu
 
 
