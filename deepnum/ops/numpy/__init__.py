@@ -12,6 +12,7 @@ from deepnum.ops.numpy._comparison import *
 from deepnum.ops.numpy._complex import *
 from deepnum.ops.numpy._creation import *
 from deepnum.ops.numpy._cumulative import *
+from deepnum.ops.numpy._einsum import *
 from deepnum.ops.numpy._elementwise import *
 from deepnum.ops.numpy._exponential import *
 from deepnum.ops.numpy._grids import *

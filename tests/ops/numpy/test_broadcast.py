@@ -11,8 +11,23 @@ import deepnum as dn
 from deepnum import ops
 from tests.conftest import reference
 from tests.ops.helpers import check_op, dn_grads
+from tests.ops.keras_reference import check_keras
 
 torch = reference("torch")
+
+
+@pytest.mark.parametrize(
+    "x, shape",
+    [
+        (np.arange(3.0), (2, 3)),
+        (np.arange(3, dtype=np.int32).reshape(3, 1), (2, 3, 4)),
+        (np.array(True), (2,)),
+        (np.ones((2, 1), np.float32), [2, 5]),
+    ],
+    ids=["vector", "int32", "bool", "list-shape"],
+)
+def test_against_keras(x, shape):
+    check_keras("broadcast_to", x, shape)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Indexing: ``x[index]`` with ints, slices, None, Ellipsis, integer arrays (repeated indices
-accumulate, ``np.add.at`` semantics) and boolean masks; take, take_along_axis, one_hot."""
+"""Indexing: ``x[index]`` / get_item with ints, slices, None, Ellipsis, integer arrays
+(repeated indices accumulate, ``np.add.at`` semantics) and boolean masks; take,
+take_along_axis, select, unravel_index, one_hot."""
 
 from __future__ import annotations
 
@@ -12,8 +13,40 @@ import deepnum as dn
 from deepnum import ops
 from tests.conftest import reference
 from tests.ops.helpers import check_op, dn_grads
+from tests.ops.keras_reference import check_keras
 
 torch = reference("torch")
+
+X = np.arange(12.0).reshape(3, 4)
+I64 = np.arange(12).reshape(3, 4)
+
+KERAS_CASES = [
+    ("get_item", (X, 1), {}),
+    ("get_item", (X, (slice(None), 2)), {}),
+    ("get_item", (X, (slice(0, 2), slice(None, None, 2))), {}),
+    ("take", (X, np.array([2, 0, 2])), {"axis": 0}),
+    ("take", (X, np.array([[1, -1], [0, 3]])), {"axis": 1}),
+    ("take", (X, np.array([5, 1])), {}),
+    ("take", (I64, np.array([1.0, 0.0])), {"axis": 0}),  # float indices are truncated
+    ("take_along_axis", (X, np.array([[0], [3], [1]])), {"axis": 1}),
+    ("take_along_axis", (X, np.array([[2, 0, 1, 1]])), {"axis": 0}),
+    ("take_along_axis", (X, np.array([[-1, 0]])), {"axis": 1}),  # broadcast over rows
+    ("take_along_axis", (X, np.array([11, 0, 2])), {}),
+    ("select", ([X > 8, X < 3], [X, -X]), {}),
+    ("select", ([I64 > 8, I64 < 3], [I64, np.float32(2.0) * np.ones((3, 4), np.float32)]), {}),
+    ("select", ([X > 5], [X]), {"default": -1.0}),
+    ("unravel_index", (np.array([1, 5, 11]), (3, 4)), {}),
+    ("unravel_index", (np.array([[0, 7]], np.int32), (2, 2, 2)), {}),
+    ("unravel_index", (np.array([-1, 2]), (2, 3)), {}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, args, kwargs", KERAS_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_CASES)]
+)
+def test_against_keras(name, args, kwargs):
+    check_keras(name, *args, **kwargs)
+
 
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True] * 4])
 
@@ -111,14 +144,60 @@ def test_take(indices, axis):
     )
 
 
-@pytest.mark.parametrize("axis", [0, 1, -1])
-def test_take_along_axis(axis):
-    idx = np.random.default_rng(0).integers(0, 3, (3, 3))
+@pytest.mark.parametrize(
+    "idx, axis",
+    [
+        (np.random.default_rng(0).integers(0, 3, (3, 3)), 0),
+        (np.random.default_rng(1).integers(0, 3, (3, 3)), 1),
+        (np.array([[2, 2, 0, 1]]), 0),  # broadcast over the other axis
+        (np.array([[2], [0], [0]]), -1),
+        (np.array([3, 3, 8, 0]), None),
+    ],
+    ids=["axis0", "axis1", "broadcast", "one-per-row", "flat"],
+)
+def test_take_along_axis(idx, axis):
+    shape = (3, 3) if idx.shape[-1] != 4 else (3, 4)
     check_op(
         lambda x: ops.take_along_axis(x, idx, axis=axis),
         lambda x: torch.take_along_dim(x, torch.tensor(idx), dim=axis),
-        (3, 3),
+        shape,
     )
+
+
+def test_flat_negative_indices_count_from_the_end_of_the_flattened_tensor():
+    # NumPy's rule; Keras's PyTorch backend offsets them by the size of the first axis.
+    assert ops.take(X, np.array([-1])).numpy().tolist() == [11.0]
+    assert ops.take_along_axis(X, np.array([-2])).numpy().tolist() == [10.0]
+
+
+def test_select_grad():
+    cond = [np.array([True, False, False, True]), np.array([True, True, False, False])]
+    check_op(
+        lambda a, b, d: ops.select(cond, [a, b], d),
+        lambda a, b, d: torch.where(
+            torch.tensor(cond[0]), a, torch.where(torch.tensor(cond[1]), b, d)
+        ),
+        (4,),
+        (4,),
+        (4,),
+    )
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: ops.take(X, [3], axis=0), IndexError, "valid: -3 to 2"),
+        (lambda: ops.take_along_axis(X, np.array([0, 1]), axis=1), ValueError, "same rank"),
+        (lambda: ops.take_along_axis(X, np.zeros((2, 1), int), 1), ValueError, "broadcast"),
+        (lambda: ops.select([X > 1], [X, X]), ValueError, "same length"),
+        (lambda: ops.unravel_index(np.array([6]), (2, 3)), IndexError, "size 6"),
+        (lambda: ops.take(X, np.array([True])), TypeError, "must be integers"),
+    ],
+    ids=["take-range", "rank", "broadcast", "select", "unravel", "bool-indices"],
+)
+def test_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
 
 
 @pytest.mark.parametrize("axis", [-1, 0])

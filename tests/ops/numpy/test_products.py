@@ -1,4 +1,5 @@
-"""matmul (1-d, 2-d, batched broadcast), dot, tensordot, einsum, inner, outer."""
+"""matmul (1-d, 2-d, batched broadcast), dot, vdot, tensordot, inner, outer, kron, cross —
+against keras.ops (shapes, dtypes, values) and torch.autograd (first and second order)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,52 @@ from hypothesis.extra import numpy as hnp
 from deepnum import ops
 from tests.conftest import reference
 from tests.ops.helpers import check_op, dn_grads, torch_grads
+from tests.ops.keras_reference import check_keras
 
 torch = reference("torch")
+
+F32 = np.arange(6, dtype=np.float32).reshape(2, 3) / 4
+I32 = np.arange(6, dtype=np.int32).reshape(2, 3)
+I64 = I32.astype(np.int64)
+I8 = I32.astype(np.int8)
+V3 = np.array([1.0, -2.0, 0.5], np.float32)
+
+KERAS_CASES = [
+    ("matmul", (F32, F32.T), {}),
+    ("matmul", (I32, I32.T), {}),  # integers stay integers
+    ("matmul", (I8, I8.T), {}),  # int8 · int8 accumulates in int32
+    ("matmul", (I64, F32.T), {}),  # Keras's lattice: float32
+    ("matmul", (I32 > 2, (I32 < 4).T), {}),  # booleans: any product true
+    ("matmul", (V3, np.ones((3, 2), np.float32)), {}),
+    ("dot", (I32, I32.T), {}),
+    ("dot", (F32, V3), {}),
+    ("dot", (np.float32(2.0), V3), {}),
+    ("vdot", (V3, V3), {}),
+    ("inner", (I32, I32), {}),
+    ("inner", (F32, F32), {}),
+    ("outer", (I32, F32), {}),
+    ("tensordot", (F32, F32), {}),
+    ("tensordot", (I32, F32), {"axes": ([1], [1])}),
+    ("tensordot", (F32, F32.T), {"axes": 1}),
+    ("tensordot", (F32, F32), {"axes": (0, 0)}),
+    ("kron", (F32, F32[:, :2]), {}),
+    ("kron", (I32, F32), {}),
+    ("kron", (V3, F32), {}),
+    ("cross", (V3, np.array([0.0, 1.0, 2.0], np.float32)), {}),
+    ("cross", (np.ones((2, 3), np.float32), np.stack([V3, -V3])), {}),
+    (
+        "cross",
+        (np.ones((3, 2), np.float32), np.arange(6, dtype=np.float32).reshape(3, 2)),
+        {"axis": 0},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, args, kwargs", KERAS_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_CASES)]
+)
+def test_against_keras(name, args, kwargs):
+    check_keras(name, *args, **kwargs, atol=1e-5, rtol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -99,56 +144,60 @@ def test_tensordot_error():
         ops.tensordot(np.ones((2, 3)), np.ones((4, 2)), axes=1)
 
 
-EINSUM = [
-    ("ij,jk->ik", (2, 3), (3, 4)),
-    ("ij,jk", (2, 3), (3, 4)),  # implicit output
-    ("i,i->", (3,), (3,)),
-    ("i,j->ij", (3,), (2,)),
-    ("bij,bjk->bik", (2, 3, 4), (2, 4, 5)),
-    ("ij->ji", (2, 3)),
-    ("ij->i", (2, 3)),  # reduction of an index only the operand carries
-    ("ij,j->", (2, 3), (3,)),
-    ("...ij,jk->...ik", (2, 5, 3, 4), (4, 2)),  # ellipsis
-    ("...i,...i->...", (2, 3), (2, 3)),
-    ("...ij,...jk->...ik", (1, 2, 3), (4, 3, 5)),  # ellipsis dims broadcast
-    ("i,jk->ijk", (2,), (1, 3)),
-    ("ijk,k->ij", (0, 2, 3), (3,)),
-]
+def test_inner_outer_vdot_kron():
+    check_op(ops.inner, torch.inner, (2, 3), (4, 3))
+    check_op(ops.outer, torch.outer, (3,), (4,))
+    check_op(ops.outer, lambda a, b: torch.outer(a.reshape(-1), b.reshape(-1)), (2, 2), (3,))
+    check_op(ops.vdot, lambda a, b: (a * b).sum(), (2, 3), (2, 3))
+    check_op(ops.kron, torch.kron, (2, 3), (3, 2))
+    check_op(ops.kron, torch.kron, (2,), (2, 3))
 
 
 @pytest.mark.parametrize(
-    "spec, shapes", [(c[0], c[1:]) for c in EINSUM], ids=[c[0] for c in EINSUM]
+    "shapes, kwargs",
+    [
+        (((3,), (3,)), {}),
+        (((2, 3), (3,)), {}),
+        (((4, 1, 3), (2, 3)), {}),
+        (((3, 2), (3, 2)), {"axis": 0}),
+        (((2, 3), (3, 2)), {"axisa": -1, "axisb": 0, "axisc": 0}),
+        (((2,), (3,)), {}),
+        (((2, 2), (2, 2)), {}),
+    ],
+    ids=["vectors", "broadcast", "batched", "axis", "axisabc", "2-and-3", "2-and-2"],
 )
-def test_einsum(spec, shapes):
+def test_cross(shapes, kwargs):
     check_op(
-        lambda *xs: ops.einsum(spec, *xs),
-        lambda *xs: torch.einsum(spec, *xs),
+        lambda a, b: ops.cross(a, b, **kwargs),
+        None,
         *shapes,
-        atol=1e-12,
-        rtol=1e-12,
+        np_fn=lambda a, b: _np_cross(a, b, **kwargs),
     )
 
 
-def test_einsum_three_operands():
-    check_op(
-        lambda a, b, c: ops.einsum("ij,jk,kl->il", a, b, c),
-        lambda a, b, c: torch.einsum("ij,jk,kl->il", a, b, c),
-        (2, 3),
-        (3, 4),
-        (4, 2),
+def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """np.cross, with 2-vectors (deprecated in NumPy 2) read as 3-vectors with a zero z."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = np.moveaxis(a, axisa, -1), np.moveaxis(b, axisb, -1)
+    planar = a.shape[-1] == b.shape[-1] == 2
+    a, b = (
+        np.concatenate([v, np.zeros_like(v[..., :1])], -1) if v.shape[-1] == 2 else v
+        for v in (a, b)
     )
+    out = np.cross(a, b)
+    return out[..., 2] if planar else np.moveaxis(out, -1, axisc)
 
 
-def test_einsum_bad_subscripts():
-    with pytest.raises(ValueError, match="do not match an operand of rank 2"):
-        ops.einsum("ijk,k->ij", np.ones((2, 3)), np.ones(3))
-    with pytest.raises(ValueError, match="names 2 operands, got 1"):
-        ops.einsum("ij,jk->ik", np.ones((2, 3)))
+def test_cross_against_torch():
+    check_op(lambda a, b: ops.cross(a, b), lambda a, b: torch.linalg.cross(a, b), (2, 3), (2, 3))
 
 
-def test_inner_outer():
-    check_op(ops.inner, torch.inner, (2, 3), (4, 3))
-    check_op(ops.outer, torch.outer, (3,), (4,))
+def test_dot_is_numpys_not_a_batched_matmul():
+    # np.dot sums over the last axis of a and the second-to-last of b, pairing every batch
+    # of a with every batch of b; Keras's PyTorch backend would broadcast them instead.
+    a, b = np.ones((3, 4)), np.ones((2, 4, 5))
+    assert ops.dot(a, b).shape == np.dot(a, b).shape == (3, 2, 5)
 
 
 # --------------------------------------------------------------------------- properties
