@@ -21,8 +21,10 @@ from deepnum.ops.numpy._joining import *
 from deepnum.ops.numpy._linalg_numpy import *
 from deepnum.ops.numpy._logical import *
 from deepnum.ops.numpy._logical_reductions import *
+from deepnum.ops.numpy._nan_reductions import *
 from deepnum.ops.numpy._padding import *
 from deepnum.ops.numpy._products import *
+from deepnum.ops.numpy._quantiles import *
 from deepnum.ops.numpy._rearranging import *
 from deepnum.ops.numpy._reduction import *
 from deepnum.ops.numpy._rounding import *
