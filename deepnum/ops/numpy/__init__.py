@@ -16,6 +16,7 @@ from deepnum.ops.numpy._einsum import *
 from deepnum.ops.numpy._elementwise import *
 from deepnum.ops.numpy._exponential import *
 from deepnum.ops.numpy._grids import *
+from deepnum.ops.numpy._histograms import *
 from deepnum.ops.numpy._indexing import *
 from deepnum.ops.numpy._joining import *
 from deepnum.ops.numpy._linalg_numpy import *
@@ -28,6 +29,7 @@ from deepnum.ops.numpy._quantiles import *
 from deepnum.ops.numpy._rearranging import *
 from deepnum.ops.numpy._reduction import *
 from deepnum.ops.numpy._rounding import *
+from deepnum.ops.numpy._sets import *
 from deepnum.ops.numpy._shape import *
 from deepnum.ops.numpy._sorting import *
 from deepnum.ops.numpy._statistics import *
