@@ -7,23 +7,29 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from deepnum import losses as _losses
-from deepnum.losses import (  # noqa: E402 - the loss functions double as metric functions
+from deepnum._identifiers import deserialize_identifier, lookup
+from deepnum.losses import (  # the loss functions double as metric functions
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
     hinge,
+    huber,
     kl_divergence,
+    log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
     mean_squared_logarithmic_error,
     poisson,
     sparse_categorical_crossentropy,
+    squared_hinge,
 )
 from deepnum.losses.loss import to_snake_case
 from deepnum.metrics.accuracy import (
@@ -49,7 +55,14 @@ from deepnum.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from deepnum.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from deepnum.metrics.f_score import F1Score, FBetaScore
+from deepnum.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from deepnum.metrics.metric import Metric
 from deepnum.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -69,7 +82,14 @@ from deepnum.metrics.regression import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
+)
+from deepnum.metrics.thresholds import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 
 mse = MSE = mean_squared_error
@@ -87,7 +107,9 @@ ALL_OBJECTS = (
     SparseCategoricalCrossentropy,
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-    F1Score, FBetaScore,
+    F1Score, FBetaScore, R2Score, PearsonCorrelation, ConcordanceCorrelation,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
 )  # fmt: skip
 
 ALL_OBJECTS_DICT: dict[str, Any] = {cls.__name__: cls for cls in ALL_OBJECTS}
@@ -109,7 +131,8 @@ _FUNCTIONS: dict[str, Callable] = {
     fn.__name__: fn
     for fn in (
         accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-        top_k_categorical_accuracy, sparse_top_k_categorical_accuracy,
+        top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, pearson_correlation,
+        concordance_correlation,
     )
 }  # fmt: skip
 
@@ -122,15 +145,6 @@ def get_function(name: str) -> Callable:
     if isinstance(fn, _losses.Loss):
         raise ValueError(f"{name!r} names a Loss class; expected a function name.")
     return fn
-
-
-def _lookup(name: str, custom_objects: dict | None = None) -> Any:
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if name in objects:
-        return objects[name]
-    close = difflib.get_close_matches(name, objects, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"Could not interpret metric identifier: {name!r}.{hint}")
 
 
 def serialize(metric: Metric) -> dict:
@@ -150,25 +164,18 @@ def serialize(metric: Metric) -> dict:
     }
 
 
-def deserialize(config: Any, custom_objects: dict | None = None) -> Metric:
-    """Rebuild a metric from ``serialize``'s output or a registered name (no code is run).
+def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
+    """Rebuild a metric from ``serialize``'s output (or Keras's), or from a registered name.
+
+    Names resolve only against deepnum's metrics, ``custom_objects`` and registered objects;
+    no code is run.
 
     Example:
         >>> deserialize(serialize(Precision(thresholds=0.3))).thresholds
         [0.3]
     """
-    if isinstance(config, str):
-        obj = _lookup(config, custom_objects)
-        return obj() if inspect.isclass(obj) else obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"Cannot deserialize a metric from {config!r}: expected a name or a dict with "
-            "'class_name' and 'config'."
-        )
-    cls = _lookup(config["class_name"], custom_objects)
-    if not (inspect.isclass(cls) and issubclass(cls, Metric)):
-        raise ValueError(f"{config['class_name']!r} is not a Metric class.")
-    return cls.from_config(dict(config.get("config") or {}))
+    obj = deserialize_identifier(config, "metric", ALL_OBJECTS_DICT, custom_objects)
+    return obj() if inspect.isclass(obj) else obj
 
 
 def get(identifier: Any) -> Any:
@@ -187,14 +194,17 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        obj = _lookup(identifier)
+        obj = lookup(identifier, "metric", ALL_OBJECTS_DICT)
     else:
         obj = identifier
     if inspect.isclass(obj):
         obj = obj()
     if callable(obj) or isinstance(obj, Metric):
         return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    raise ValueError(
+        f"Could not interpret metric identifier: {identifier!r}. Expected a metric name such "
+        "as 'accuracy', a config dict, a Metric or a function metric(y_true, y_pred)."
+    )
 
 
 _BINARY_LOSSES = {"binary_crossentropy", "binary_focal_crossentropy", "bce", "hinge",
@@ -290,15 +300,18 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
     "MAE",
@@ -308,17 +321,26 @@ __all__ = [
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
@@ -327,14 +349,20 @@ __all__ = [
     "accuracy",
     "binary_accuracy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "concordance_correlation",
     "deserialize",
     "get",
     "get_function",
     "get_metric",
     "hinge",
+    "huber",
     "kl_divergence",
+    "log_cosh",
     "mae",
     "mape",
     "mean_absolute_error",
@@ -343,11 +371,13 @@ __all__ = [
     "mean_squared_logarithmic_error",
     "mse",
     "msle",
+    "pearson_correlation",
     "poisson",
     "resolve_accuracy",
     "serialize",
     "sparse_categorical_accuracy",
     "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
     "top_k_categorical_accuracy",
 ]

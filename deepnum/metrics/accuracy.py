@@ -10,7 +10,7 @@ from typing import Any
 
 from deepnum.autodiff.tensor import Tensor, as_tensor
 from deepnum.backend import floatx, get_array_module
-from deepnum.losses.loss import squeeze_or_expand_to_same_rank
+from deepnum.losses.loss import integer_labels, squeeze_or_expand_to_same_rank
 from deepnum.metrics.metric import to_array
 from deepnum.metrics.reduction import MeanMetricWrapper
 
@@ -73,6 +73,7 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
         [0.0, 1.0]
     """
     y_true, y_pred, xp = _pair(y_true, y_pred)
+    integer_labels("sparse_categorical_accuracy", y_true)
     y_true = y_true.astype(y_pred.dtype)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true.squeeze(-1)
@@ -123,6 +124,7 @@ def sparse_top_k_categorical_accuracy(
         [1.0, 1.0]
     """
     y_true, y_pred, xp = _pair(y_true, y_pred)
+    y_true = integer_labels("sparse_top_k_categorical_accuracy", y_true)
     if from_sorted_ids:
         labels = y_true.reshape(-1, 1).astype(y_pred.dtype)
         ids = y_pred.reshape(-1, y_pred.shape[-1])[:, :k]

@@ -42,8 +42,8 @@ class Metric:
     ``update_state(y_true, y_pred, sample_weight=None)`` and ``result()``.
 
     Args:
-        name: the metric's name (defaults to the snake-case class name).
         dtype: the dtype of the state and result (defaults to ``floatx()``).
+        name: the metric's name (defaults to the snake-case class name).
 
     Example:
         >>> import deepnum.metrics as metrics
@@ -63,7 +63,7 @@ class Metric:
     # "up" or "down": whether a larger value is better (read by callbacks in mode="auto").
     _direction: str | None = None
 
-    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+    def __init__(self, dtype: Any = None, name: str | None = None) -> None:
         self.name = name or to_snake_case(type(self).__name__)
         self._dtype = str(np.dtype(dtype)) if dtype is not None else floatx()
         self._variables: list[Variable] = []
