@@ -6,11 +6,18 @@ beyond Keras (the fused ``linear``, the recurrent scans) are exported by ``deepn
 """
 
 from deepnum.ops.nn._activations import *
+from deepnum.ops.nn._adaptive_pooling import *
 from deepnum.ops.nn._attention import *
+from deepnum.ops.nn._complex import *
 from deepnum.ops.nn._conv import *
 from deepnum.ops.nn._conv_variants import *
 from deepnum.ops.nn._ctc import *
+from deepnum.ops.nn._ctc_decode import *
+from deepnum.ops.nn._encoding import *
+from deepnum.ops.nn._fold import *
+from deepnum.ops.nn._losses import *
+from deepnum.ops.nn._normalization import *
 from deepnum.ops.nn._pooling import *
 from deepnum.ops.nn._smooth_activations import *
 from deepnum.ops.nn._softmax import *
-from deepnum.ops.numpy._indexing import one_hot
+from deepnum.ops.nn._space_depth import *

@@ -8,6 +8,7 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
+from deepnum.ops.nn._encoding import one_hot
 from deepnum.ops.nn._softmax import log_softmax, shifted, softmax
 from deepnum.ops.numpy import matmul, reshape, swapaxes
 from deepnum.ops.numpy import sum as _sum
@@ -125,8 +126,6 @@ def softmax_cross_entropy(logits: Any, targets: Any, axis: int = -1) -> Tensor:
 def sparse_softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Tensor:
     """Per-sample −log softmax(logits)[label] for integer labels: the shape of ``logits``
     without its class ``axis`` (``logits.shape[:-1]`` by default)."""
-    from deepnum.ops.numpy._indexing import one_hot
-
     logits = as_tensor(logits)
     labels = labels.data if isinstance(labels, Tensor) else labels
     xp = get_array_module(logits.data)
