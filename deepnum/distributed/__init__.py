@@ -13,16 +13,22 @@ as one process. The learning rate is not scaled for you: the global batch is ``s
 larger, so scale it yourself if you want the usual linear rule, e.g.
 ``Adam(1e-3 * distributed.size())``. See ``docs/distributed.md``.
 
-The pieces, for custom loops and Horovod code: :func:`init`, :func:`rank`, :func:`size`,
-:func:`local_rank`, :class:`DistributedOptimizer`, :func:`broadcast_variables`,
-:class:`BroadcastGlobalVariablesCallback`, :class:`MetricAverageCallback`, :func:`shard`, and
-:class:`DistributedKMeans` for k-means on data sharded across ranks.
+The pieces, for custom loops and Horovod code, under Horovod's names (``from deepnum import
+distributed as hvd`` runs Horovod's Keras examples): :func:`init`, :func:`rank`, :func:`size`,
+:func:`local_rank`, :func:`allreduce` (the mean by default), :func:`broadcast_variables`,
+:class:`DistributedOptimizer` (also passed to ``model.compile``), ``Compression``, and the
+callbacks :class:`BroadcastGlobalVariablesCallback`, :class:`MetricAverageCallback`,
+:class:`LearningRateScheduleCallback`, :class:`LearningRateWarmupCallback` (also as
+``distributed.callbacks.*``); :func:`shard`, and :class:`DistributedKMeans` for k-means on data
+sharded across ranks.
 
 mpi4py is imported only by ``init()`` under an MPI launcher: importing this package is cheap.
 """
 
 from deepnum.distributed.callbacks import (
     BroadcastGlobalVariablesCallback,
+    LearningRateScheduleCallback,
+    LearningRateWarmupCallback,
     MetricAverageCallback,
     average_logs,
     broadcast_optimizer_state,
@@ -31,8 +37,12 @@ from deepnum.distributed.callbacks import (
 )
 from deepnum.distributed.data import ShardedBatches, shard, shard_range
 from deepnum.distributed.kmeans import DistributedKMeans
-from deepnum.distributed.optimizer import DistributedOptimizer, GradientReducer
+from deepnum.distributed.optimizer import Compression, DistributedOptimizer, GradientReducer
 from deepnum.distributed.runtime import (
+    Average,
+    Max,
+    Min,
+    Sum,
     abort,
     allgather,
     allgather_object,
@@ -54,12 +64,19 @@ from deepnum.distributed.runtime import (
 from deepnum.distributed.training import DataParallel
 
 __all__ = [
+    "Average",
     "BroadcastGlobalVariablesCallback",
+    "Compression",
     "DataParallel",
     "DistributedKMeans",
     "DistributedOptimizer",
     "GradientReducer",
+    "LearningRateScheduleCallback",
+    "LearningRateWarmupCallback",
+    "Max",
     "MetricAverageCallback",
+    "Min",
+    "Sum",
     "ShardedBatches",
     "abort",
     "allgather",

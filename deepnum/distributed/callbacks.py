@@ -1,7 +1,9 @@
-"""Keep the ranks in step: broadcast weights and optimizer state, reduce metrics and logs.
+"""Keep the ranks in step: broadcast weights and optimizer state, reduce metrics and logs; and
+Horovod's learning-rate schedules.
 
-``fit`` under MPI already does all of this (see ``deepnum.distributed.training``); the two
-callbacks give the same guarantees to code written for Horovod, and to custom loops.
+``fit`` under MPI already does all of this (see ``deepnum.distributed.training``); the
+callbacks give the same guarantees to code written for Horovod (``hvd.callbacks.*``), and to
+custom loops.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def _variables_of(target: Any) -> list[Any]:
     return list(target)
 
 
-def broadcast_variables(target: Any, root: int = 0) -> None:
+def broadcast_variables(target: Any, root: int = 0, *, root_rank: int | None = None) -> None:
     """Overwrite the variables of every rank with rank ``root``'s values.
 
     One ``Bcast`` per dtype: the variables of each dtype are packed into one buffer.
@@ -34,6 +36,7 @@ def broadcast_variables(target: Any, root: int = 0) -> None:
         target: a Model or Layer (all its ``weights``, trainable or not), an optimizer (its
             ``variables``: iterations, learning rate, slots) or a list of Variables.
         root: the rank whose values are kept.
+        root_rank: Horovod's name for ``root`` (``hvd.broadcast_variables(v, root_rank=0)``).
 
     Example:
         >>> import deepnum as dn
@@ -41,6 +44,8 @@ def broadcast_variables(target: Any, root: int = 0) -> None:
         >>> model = dn.Sequential([dn.Input((3,)), dn.layers.Dense(2)])
         >>> distributed.broadcast_variables(model, root=0)  # a no-op in one process
     """
+    if root_rank is not None:
+        root = root_rank
     variables = _variables_of(target)
     if runtime.size() == 1 or not variables:
         return
@@ -156,3 +161,139 @@ class MetricAverageCallback(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs:
             logs.update(average_logs(logs))
+
+
+class LearningRateScheduleCallback(Callback):
+    """Set the learning rate to ``initial_lr · multiplier(epoch)`` (Horovod's callback).
+
+    With ``staircase=True`` the rate changes at the first batch of each epoch; otherwise at
+    every batch, with a fractional epoch ``e = epoch + batch / steps_per_epoch``. Only epochs in
+    ``[start_epoch, end_epoch)`` are adjusted. With ``momentum_correction`` and an optimizer
+    with ``momentum`` μ, each adjusted batch runs with μ·(new rate / old rate), then μ is
+    restored (Goyal et al., 2017). The epoch logs get the rate as ``lr``.
+
+    Args:
+        initial_lr: the base learning rate.
+        multiplier: a function of the (fractional) epoch, or a number ``m`` for ``m ** epoch``.
+        start_epoch, end_epoch: the epochs adjusted (``end_epoch=None``: all from the start).
+        staircase: adjust once per epoch (True) or at every batch (False).
+        momentum_correction: scale the momentum with the learning rate for that batch.
+        steps_per_epoch: batches per epoch (default: fit's number of steps).
+
+    Example:
+        >>> from deepnum import distributed
+        >>> halve = distributed.LearningRateScheduleCallback(0.1, multiplier=0.5)
+    """
+
+    def __init__(
+        self,
+        initial_lr: float,
+        multiplier: Any,
+        start_epoch: int = 0,
+        end_epoch: int | None = None,
+        staircase: bool = True,
+        momentum_correction: bool = True,
+        steps_per_epoch: int | None = None,
+    ) -> None:
+        super().__init__()
+        if initial_lr is None:
+            raise ValueError(f"{type(self).__name__}: the argument `initial_lr` is required.")
+        self.initial_lr, self.start_epoch, self.end_epoch = initial_lr, start_epoch, end_epoch
+        self.staircase, self.momentum_correction = staircase, momentum_correction
+        self.steps_per_epoch = steps_per_epoch
+        self.multiplier = multiplier if callable(multiplier) else (lambda e: multiplier**e)
+        self.current_epoch = 0
+        self._restore_momentum: float | None = None
+
+    def on_train_begin(self, logs=None):
+        if not self.staircase and not self.steps_per_epoch:
+            self.steps_per_epoch = self.params.get("steps")
+            if not self.steps_per_epoch:
+                raise ValueError(
+                    f"{type(self).__name__}: the number of steps per epoch is unknown (a "
+                    "generator without length); pass steps_per_epoch."
+                )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current_epoch = epoch
+
+    def _adjust(self, epoch: float) -> None:
+        optimizer = self.model.optimizer
+        old = float(optimizer.learning_rate)
+        new = self.initial_lr * self.multiplier(epoch)
+        optimizer.learning_rate = new
+        momentum = getattr(optimizer, "momentum", None)
+        if self.momentum_correction and momentum and old:
+            self._restore_momentum = momentum
+            optimizer.momentum = momentum * new / old
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.current_epoch < self.start_epoch or (
+            self.end_epoch is not None and self.current_epoch >= self.end_epoch
+        ):
+            return
+        if self.staircase and batch == 0:
+            self._adjust(self.current_epoch)
+        elif not self.staircase:
+            self._adjust(self.current_epoch + float(batch) / self.steps_per_epoch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._restore_momentum is not None:
+            self.model.optimizer.momentum = self._restore_momentum
+            self._restore_momentum = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lr"] = float(self.model.optimizer.learning_rate)
+
+
+class LearningRateWarmupCallback(LearningRateScheduleCallback):
+    """Ramp the learning rate from ``initial_lr / size()`` to ``initial_lr`` over the first
+    ``warmup_epochs`` epochs, at every batch (Horovod's callback; Goyal et al., 2017):
+
+        lr(e) = initial_lr · (1 / size) · (e · (size − 1) / warmup_epochs + 1),
+        e = epoch + (batch + 1) / steps_per_epoch
+
+    so a large global batch starts with the rate of one rank's batch.
+
+    Args:
+        initial_lr: the rate reached at the end of the warmup (usually scaled by ``size()``).
+        warmup_epochs: epochs of warmup.
+        momentum_correction: see :class:`LearningRateScheduleCallback`.
+        steps_per_epoch: batches per epoch (default: fit's number of steps).
+        verbose: 1 prints a line when the warmup ends (on rank 0).
+
+    Example:
+        >>> from deepnum import distributed
+        >>> warmup = distributed.LearningRateWarmupCallback(initial_lr=0.1, warmup_epochs=3)
+    """
+
+    def __init__(
+        self,
+        initial_lr: float,
+        warmup_epochs: int = 5,
+        momentum_correction: bool = True,
+        steps_per_epoch: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        def multiplier(epoch: float) -> float:
+            epoch += 1.0 / self.steps_per_epoch  # whole numbers at the end of each epoch
+            size = runtime.size()
+            return 1.0 / size * (epoch * (size - 1) / warmup_epochs + 1)
+
+        super().__init__(
+            initial_lr,
+            multiplier,
+            start_epoch=0,
+            end_epoch=warmup_epochs,
+            staircase=False,
+            momentum_correction=momentum_correction,
+            steps_per_epoch=steps_per_epoch,
+        )
+        self.warmup_epochs, self.verbose = warmup_epochs, verbose
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if epoch == self.end_epoch - 1 and self.verbose > 0 and runtime.rank() == 0:
+            rate = float(self.model.optimizer.learning_rate)
+            print(f"\nEpoch {epoch + 1}: finished gradual learning rate warmup to {rate:g}.")

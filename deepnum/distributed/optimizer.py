@@ -29,6 +29,13 @@ from deepnum.distributed import runtime
 _COMPRESSIONS = (None, "none", "fp16")
 
 
+class Compression:
+    """Horovod's names for the gradient compressions: ``Compression.fp16`` sends float16."""
+
+    none = None
+    fp16 = "fp16"
+
+
 class GradientReducer:
     """Weighted sum of gradient arrays over all ranks through one flat buffer, in buckets.
 

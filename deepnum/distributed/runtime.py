@@ -148,6 +148,8 @@ def communicator() -> Any:
 
 # ---------------------------------------------------------------------------- collectives
 _OPS = ("sum", "mean", "max", "min")
+# Horovod's names for the reductions (hvd.Average, hvd.Sum, hvd.Min, hvd.Max).
+Average, Sum, Min, Max = "mean", "sum", "min", "max"
 
 
 def _mpi_op(op: str) -> Any:
@@ -185,9 +187,32 @@ def allreduce_(buffer: np.ndarray, op: str = "sum") -> np.ndarray:
     return buffer
 
 
-def allreduce(value: Any, op: str = "sum") -> np.ndarray:
-    """Return the reduction of ``value`` (a number or array) over all ranks, as a new array."""
-    return allreduce_(np.array(value, copy=True, order="C"), op)
+def allreduce(
+    value: Any, op: str | None = None, *, average: bool | None = None, name: str | None = None
+) -> np.ndarray:
+    """Return the reduction of ``value`` (a number or array) over all ranks, as a new array.
+
+    As Horovod's ``hvd.allreduce``, the mean by default, so that
+    ``allreduce(model.evaluate(x, y))`` averages the ranks' scores.
+
+    Args:
+        value: a number, a list of numbers or an array (the same shape on every rank).
+        op: ``"mean"`` (Horovod's ``Average``), ``"sum"``, ``"max"`` or ``"min"``.
+        average: Horovod's older switch: ``False`` sums (only when ``op`` is not given).
+        name: accepted for Horovod's signature (MPI needs no operation names).
+
+    Example:
+        >>> allreduce([1.0, 2.0]).tolist()  # one process: the mean of one rank
+        [1.0, 2.0]
+    """
+    if op is None:
+        op = "sum" if average is False else "mean"
+    elif average is not None:
+        raise ValueError("allreduce: pass either op or average, not both.")
+    array = np.array(value, copy=True, order="C")
+    if op == "mean" and array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    return allreduce_(array, op)
 
 
 def broadcast_(buffer: np.ndarray, root: int = 0) -> np.ndarray:

@@ -7,9 +7,9 @@
   arrays are split into contiguous shards. Datasets and generators are used as given (shard
   them yourself, e.g. with :func:`deepnum.distributed.shard`); their step counts must agree.
 - Gradients: averaged over the ranks by a :class:`DistributedOptimizer` around the model's
-  optimizer, weighted by each rank's share of the global batch, so the update is the one a
-  single process makes on the global batch. ``model.optimizer`` itself is not replaced (saving
-  and callbacks see the real optimizer).
+  optimizer (the one given to ``compile``, Horovod-style, or a new one), weighted by each
+  rank's share of the global batch, so the update is the one a single process makes on the
+  global batch. ``model.optimizer`` is the real optimizer (saving and callbacks see it).
 - Start: after every ``on_train_begin`` (so after ``BackupAndRestore`` restored a backup on
   rank 0), rank 0's weights, optimizer state and initial epoch are broadcast.
 - Logs: the metrics' states are summed over the ranks at the end of each epoch, so the train
@@ -68,6 +68,7 @@ class DataParallel:
         self.compression = compression
         self.bucket_bytes = bucket_bytes
         self.optimizer: DistributedOptimizer | None = None
+        self._compiled: DistributedOptimizer | None = None
 
     # ---------------------------------------------------------------- the hooks fit calls
     def prepare(
@@ -79,7 +80,11 @@ class DataParallel:
             ``(batches, val, callbacks, verbose)`` for this rank.
         """
         _check_same_arrays(batches, val)
-        self.optimizer = DistributedOptimizer(model.optimizer, self.compression, self.bucket_bytes)
+        # A DistributedOptimizer passed to compile (Horovod's way) is used as it is.
+        self._compiled = getattr(model, "_distributed_optimizer", None)
+        self.optimizer = self._compiled or DistributedOptimizer(
+            model.optimizer, self.compression, self.bucket_bytes
+        )
         model._distributed_optimizer = self.optimizer
         if isinstance(batches, ArrayBatches):
             batches = ShardedBatches(
@@ -116,8 +121,9 @@ class DataParallel:
         model.stop_training = bool(runtime.allreduce(int(bool(model.stop_training)), "max"))
 
     def finish(self, model: Any) -> None:
-        """Unhook the DistributedOptimizer from the model."""
-        model._distributed_optimizer = None
+        """Unhook fit's DistributedOptimizer from the model (the compiled one stays)."""
+        self.optimizer.local_weight = None
+        model._distributed_optimizer = self._compiled
 
     def _set_local_weight(self, weight: float) -> None:
         self.optimizer.local_weight = weight

@@ -80,6 +80,9 @@ class CompileMetrics:
     ) -> None:
         self.names, self.compile_loss = names, compile_loss
         self.specs = _spread_metrics(metrics, names)
+        for specs in self.specs:
+            for spec in specs:
+                _check_metric(spec, "weighted_metrics" if unweighted is not None else "metrics")
         self.metrics: list[list[Any]] | None = None
         # Weighted metrics whose name an unweighted one already uses get Keras's "weighted_".
         self.unweighted = unweighted
@@ -115,6 +118,17 @@ class CompileMetrics:
     def reset_state(self) -> None:
         for m in self.flat:
             m.reset_state()
+
+
+def _check_metric(spec: Any, argument: str) -> None:
+    """Refuse at compile time what the first batch would fail to resolve (Keras fails there)."""
+    if spec is None:
+        raise ValueError(f"compile: `{argument}` contains None; pass metric names or objects.")
+    if isinstance(spec, str) and spec.lower() not in ("accuracy", "acc"):
+        try:
+            metrics_module.get(spec)
+        except ValueError as e:
+            raise ValueError(f"compile: unknown metric in `{argument}`: {e}") from None
 
 
 def _spread_metrics(metrics: Any, names: list[str]) -> list[list[Any]]:

@@ -187,8 +187,15 @@ def make_batches(
     batch_size: int | None = 32,
     shuffle: Any = False,
     steps: int | None = None,
+    *,
+    caller: str = "fit",
+    allow_strings: bool = True,
 ) -> Any:
-    """Choose the batch source for ``x`` (arrays → ArrayBatches, else IterableBatches)."""
+    """Choose the batch source for ``x`` (arrays → ArrayBatches, else IterableBatches).
+
+    Arrays are checked first (see :func:`check_leaves`); ``caller`` names the method in the
+    errors and ``allow_strings`` lets string arrays through for models that take strings.
+    """
     if isinstance(x, (Dataset, PyDataset)) or (
         not is_array(x) and hasattr(x, "__iter__") and hasattr(x, "__next__")
     ):
@@ -205,4 +212,61 @@ def make_batches(
     x = map_structure(_to_array, x)
     y = map_structure(_to_array, y) if y is not None else None
     sw = map_structure(_to_array, sample_weight) if sample_weight is not None else None
-    return ArrayBatches(x, y, sw, int(batch_size), shuffle, steps)
+    check_leaves(x, "x", caller, allow_strings)
+    check_leaves(y, "y", caller, False)
+    check_leaves(sw, "sample_weight", caller, False)
+    batches = ArrayBatches(x, y, sw, int(batch_size), shuffle, steps)
+    if batches.n == 0:
+        shapes = [tuple(np.shape(a)) for a in flatten(x) if a is not None]
+        raise ValueError(
+            f"{caller}: the input contains no samples (x has shape "
+            f"{', '.join(map(str, shapes)) or 'none'}); pass at least one sample."
+        )
+    return batches
+
+
+def _preview(value: Any) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_leaves(structure: Any, what: str, caller: str, allow_strings: bool = True) -> None:
+    """Refuse arrays that cannot be a model's data, naming the argument and what is wrong:
+    scalars (no batch axis), complex numbers, Python objects (``None``, ragged lists) and,
+    unless ``allow_strings``, strings.
+
+    Example:
+        >>> import numpy as np
+        >>> check_leaves(np.float32(1), "x", "predict")
+        Traceback (most recent call last):
+        ...
+        ValueError: predict: x is a scalar (1.0) without a batch axis; pass an array of shape (samples, ...), e.g. np.array([[...]]).
+    """  # noqa: E501
+    if structure is None:
+        return
+    for leaf in flatten(structure):
+        if leaf is None:
+            continue
+        kind = np.dtype(getattr(leaf, "dtype", np.asarray(leaf).dtype)).kind
+        if np.ndim(leaf) == 0:
+            raise ValueError(
+                f"{caller}: {what} is a scalar ({_preview(leaf)}) without a batch axis; pass an "
+                "array of shape (samples, ...), e.g. np.array([[...]])."
+            )
+        if kind == "c":
+            raise ValueError(
+                f"{caller}: {what} has the complex dtype {leaf.dtype}; deepnum models take real "
+                "numbers: pass the real and imaginary parts as separate features."
+            )
+        if kind == "O":
+            raise ValueError(
+                f"{caller}: {what} has dtype object (shape {tuple(np.shape(leaf))}): it holds "
+                "None or Python objects (or rows of different lengths), not numbers; convert "
+                "it with np.asarray(..., dtype='float32') after filling the missing values."
+            )
+        if kind in "USV" and not allow_strings:
+            raise ValueError(
+                f"{caller}: {what} holds strings (dtype {leaf.dtype}, e.g. "
+                f"{_preview(leaf.reshape(-1)[:1])}) but the model takes numbers; encode the "
+                "text first (a vocabulary lookup or a tokenizer)."
+            )

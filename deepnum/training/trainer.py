@@ -3,6 +3,7 @@ steps they are made of (``train_step``/``test_step`` can be overridden for custo
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -60,7 +61,7 @@ class Trainer:
         from deepnum import optimizers
         from deepnum.training.compile_utils import CompileLoss, CompileMetrics, output_names
 
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer, self._distributed_optimizer = _resolve_optimizer(optimizers, optimizer)
         names = output_names(self)
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss)
@@ -72,7 +73,7 @@ class Trainer:
             [metrics_module.Mean(name=f"{n}_loss") for n in names] if len(names) > 1 else []
         )
         self._compile_config = {
-            "optimizer": optimizer,
+            "optimizer": self.optimizer,
             "loss": loss,
             "loss_weights": loss_weights,
             "metrics": metrics,
@@ -251,7 +252,9 @@ class Trainer:
             if sample_weight is not None:
                 raise ValueError("Pass either class_weight or sample_weight, not both.")
             sample_weight = da.class_weight_to_sample_weight(y, class_weight)
-        batches = da.make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        batches = da.make_batches(
+            x, y, sample_weight, batch_size, shuffle, steps_per_epoch, **self._data_checks("fit")
+        )
         if isinstance(batches, da.ArrayBatches):
             self._preflight(x, y)
         val = None
@@ -261,6 +264,7 @@ class Trainer:
                 validation_batch_size or batch_size,
                 False,
                 validation_steps,
+                **self._data_checks("fit (validation_data)"),
             )
         verbose = 1 if verbose == "auto" else int(verbose)
         from deepnum.distributed.training import plan_for
@@ -361,7 +365,9 @@ class Trainer:
         from deepnum.callbacks.callback import CallbackList
 
         self._require_compiled("evaluate")
-        batches = da.make_batches(x, y, sample_weight, batch_size, False, steps)
+        batches = da.make_batches(
+            x, y, sample_weight, batch_size, False, steps, **self._data_checks("evaluate")
+        )
         if isinstance(batches, da.ArrayBatches):
             self._preflight(x, y)
         cbs = CallbackList(callbacks, model=self, steps=len(batches), verbose=verbose)
@@ -382,7 +388,9 @@ class Trainer:
         callbacks: list | None = None,
     ) -> Any:
         """Outputs for ``x`` computed batch by batch (``training=False``), as NumPy arrays."""
-        batches = da.make_batches(x, None, None, batch_size, False, steps)
+        batches = da.make_batches(
+            x, None, None, batch_size, False, steps, **self._data_checks("predict")
+        )
         outputs: list = []
         for batch in batches.epoch():
             out = self.predict_step(batch)
@@ -428,6 +436,14 @@ class Trainer:
         return map_structure(_host, out)
 
     # ------------------------------------------------------------------ checks
+    def _data_checks(self, caller: str) -> dict:
+        """The options of ``make_batches``'s input checks: strings are data only for models
+        whose inputs are declared as strings."""
+        inputs = getattr(self, "inputs", None) or []
+        declared = [str(getattr(t, "dtype", "")) for t in inputs]
+        allow = not declared or any(d in ("string", "str", "object") for d in declared)
+        return {"caller": caller, "allow_strings": allow}
+
     def _preflight(self, x: Any, y: Any) -> None:
         """Run the loss once on two samples so that shape errors appear before training,
         naming the loss, the output and both shapes."""
@@ -475,10 +491,15 @@ def _format_logs(model: Any, logs: dict, return_dict: bool) -> Any:
 def _target_message(
     loss: Any, output: str, out_shape: tuple, y_shape: tuple, err: Exception
 ) -> str:
+    """One message for a loss that cannot compare an output with its targets: the shapes as
+    ``(None, ...)`` throughout (the preflight's batch is an implementation detail) and one
+    hint, the loss's own when it gives one."""
     loss_name = getattr(loss, "name", None) or type(loss).__name__
     out_s, y_s = shape_str((None,) + tuple(out_shape[1:])), shape_str((None,) + tuple(y_shape[1:]))
-    hint = ""
-    if len(out_shape) > 2 and len(y_shape) <= 2:
+    detail = _batch_as_none(str(err), int(out_shape[0]) if out_shape else None)
+    if any(h in detail for h in ("Flatten", "one-hot", "to_categorical", "class ind")):
+        hint = ""
+    elif len(out_shape) > 2 and len(y_shape) <= 2:
         hint = " The output still has spatial axes: is a Flatten missing before the Dense?"
     elif "sparse" in loss_name and len(y_shape) == len(out_shape) and y_shape[-1] == out_shape[-1]:
         hint = (
@@ -490,7 +511,28 @@ def _target_message(
             " The labels look like integer class ids: use sparse_categorical_crossentropy "
             "or one-hot encode them with deepnum.utils.to_categorical."
         )
+    else:
+        hint = ""
     return (
         f"The loss {loss_name} cannot compare the model output '{output}' of shape {out_s} "
-        f"with targets of shape {y_s}: {err}.{hint}"
+        f"with targets of shape {y_s}: {detail.rstrip('.')}.{hint}"
     )
+
+
+def _batch_as_none(text: str, batch: int | None) -> str:
+    """Write the preflight's batch size as ``None`` in the shapes of ``text``: ``(2, 28, 10)``
+    becomes ``(None, 28, 10)``."""
+    if batch is None:
+        return text
+    return re.sub(rf"\({batch}(?=[,)])", "(None", text)
+
+
+def _resolve_optimizer(optimizers: Any, optimizer: Any) -> tuple[Any, Any]:
+    """``(model.optimizer, distributed wrapper or None)``: a Horovod-style
+    ``DistributedOptimizer`` is unwrapped, so that saving and callbacks see the real optimizer,
+    and kept to average the gradients over the ranks at every step."""
+    from deepnum.distributed.optimizer import DistributedOptimizer
+
+    if isinstance(optimizer, DistributedOptimizer):
+        return optimizer.optimizer, optimizer
+    return optimizers.get(optimizer), None
