@@ -28,8 +28,9 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _registered(name: str | None, custom_objects: Mapping | None) -> Any:
-    """``name`` in ``custom_objects``, else in the registry of ``register_keras_serializable``."""
+def registered(name: str | None, custom_objects: Mapping | None = None) -> Any:
+    """``name`` in ``custom_objects``, else in the registry of ``register_keras_serializable``
+    (None when it is in neither)."""
     if not name:
         return None
     if custom_objects and name in custom_objects:
@@ -41,13 +42,21 @@ def _registered(name: str | None, custom_objects: Mapping | None) -> Any:
     return _CUSTOM.get(name)
 
 
+# Longer lists of valid names are summarised in messages (metrics have over a hundred).
+_LISTED = 40
+
+
 def unknown(kind: str, name: Any, choices: Mapping | list, what: str = "") -> ValueError:
     """The error for a name that is nowhere: the valid choices, a close match and the fix."""
     names = sorted(choices)
     close = difflib.get_close_matches(str(name), names, n=3) if isinstance(name, str) else []
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    if len(names) <= _LISTED:
+        valid = f"Expected one of {names}."
+    else:
+        valid = f"Expected one of deepnum's {len(names)} {kind} names ({', '.join(names[:8])}, …)."
     return ValueError(
-        f"Could not locate {what or kind} {name!r}.{hint} Expected one of {names}. "
+        f"Could not locate {what or kind} {name!r}.{hint} {valid} "
         + _FIX.format(kind=kind, name=name)
     )
 
@@ -60,7 +69,7 @@ def lookup(
         return custom_objects[name]
     if name in module_objects:
         return module_objects[name]
-    found = _registered(name, None)
+    found = registered(name, None)
     if found is None:
         raise unknown(kind, name, module_objects)
     return found
@@ -77,7 +86,7 @@ def _function(config: dict, kind: str, module_objects: Mapping, custom_objects: 
     name = config.get("config")
     if not isinstance(name, str):
         raise _malformed(kind, config, "a 'function' entry needs the function's name as 'config'")
-    found = _registered(name, custom_objects)
+    found = registered(name, custom_objects)
     if found is None and name in module_objects:
         found = module_objects[name]
     if found is None:
@@ -130,15 +139,15 @@ def deserialize_identifier(
     if class_name == "__lambda__":
         raise ValueError(
             f"Could not load the {kind} {config!r}: it is Python bytecode (a lambda), which "
-            f"deepnum never runs from a config here. Give the function a name and "
-            + _FIX.format(kind=kind, name="name")
+            f"deepnum never runs from a {kind} config. Give the function a name, decorate it "
+            "with @deepnum.saving.register_keras_serializable() (or pass it in custom_objects) "
+            "and save the model again."
         )
     if class_name == "function":
         return _function(config, kind, module_objects, custom_objects)
-    registered = config.get("registered_name")
-    found = _registered(registered, custom_objects) if registered != class_name else None
+    found = registered(config.get("registered_name"), custom_objects)
     if found is None:
-        found = _registered(class_name, custom_objects)
+        found = registered(class_name, custom_objects)
     if found is None:
         found = module_objects.get(class_name)
     if found is None:

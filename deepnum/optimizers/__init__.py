@@ -16,7 +16,7 @@ from deepnum.optimizers import schedules
 from deepnum.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepnum.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from deepnum.optimizers.base import Optimizer
-from deepnum.optimizers.serialization import resolve_class, serialize_object
+from deepnum.optimizers.serialization import build_from_config, resolve_class, serialize_object
 from deepnum.optimizers.sgd import SGD, Lion
 
 _MODULE = "keras.optimizers"
@@ -49,7 +49,7 @@ def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = 
         A new, unbuilt optimizer.
     """
     cls = resolve_class(config, _BUILTINS, custom_objects, "optimizer")
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    return build_from_config(cls, config, "optimizer", custom_objects=custom_objects)
 
 
 def get(identifier: Any) -> Optimizer | None:

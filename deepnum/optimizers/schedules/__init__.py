@@ -13,7 +13,7 @@ from deepnum.optimizers.schedules.learning_rate_schedule import (
     PiecewiseConstantDecay,
     PolynomialDecay,
 )
-from deepnum.optimizers.serialization import resolve_class, serialize_object
+from deepnum.optimizers.serialization import build_from_config, resolve_class, serialize_object
 
 _MODULE = "keras.optimizers.schedules"
 _BUILTINS: dict[str, type] = {
@@ -53,7 +53,7 @@ def deserialize(
         A new schedule.
     """
     cls = resolve_class(config, _BUILTINS, custom_objects, "learning rate schedule")
-    return cls.from_config(dict(config.get("config", {})))
+    return build_from_config(cls, config, "learning rate schedule")
 
 
 __all__ = [
