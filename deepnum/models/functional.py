@@ -278,9 +278,14 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input: pass `shape` (without the batch axis), e.g. shape=(784,).")
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            shape = _shape_argument("shape", (shape,) if isinstance(shape, int) else shape)
+            if batch_size is not None and not _is_positive_int(batch_size):
+                raise ValueError(
+                    f"Input: `batch_size` must be a positive integer or None, received "
+                    f"batch_size={batch_size!r}."
+                )
             batch_shape = (batch_size,) + shape
-        self.batch_shape = tuple(batch_shape)
+        self.batch_shape = _shape_argument("batch_shape", batch_shape)
         self._batch_input_shape = self.batch_shape
         self.built = True
         self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name)
@@ -297,6 +302,44 @@ class InputLayer(Layer):
             "sparse": False,
             "name": self.name,
         }
+
+
+def _dimension(value: Any) -> int | None:
+    """``value`` as a size (an int ≥ 0, or None), or ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{value!r} is not an integer")
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    return int(value)
+
+
+def _is_positive_int(value: Any) -> bool:
+    try:
+        return bool(_dimension(value))
+    except ValueError:
+        return False
+
+
+def _shape_argument(argument: str, value: Any) -> tuple:
+    """A shape argument of ``Input`` checked: a tuple/list of non-negative ints or None."""
+    problem = None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        problem = f"a {type(value).__name__} is not a shape"
+    else:
+        for size in value:
+            try:
+                _dimension(size)
+            except ValueError as e:
+                problem = str(e)
+                break
+    if problem is not None:
+        raise ValueError(
+            f"Input: `{argument}` must be a tuple of sizes, each a non-negative integer or None "
+            f"(unknown), e.g. (28, 28, 1); received {argument}={value!r} ({problem})."
+        )
+    return tuple(_dimension(size) for size in value)
 
 
 def Input(  # noqa: N802 - Keras's name

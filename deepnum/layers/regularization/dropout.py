@@ -23,7 +23,7 @@ class Dropout(Layer):
     y = x                                              (otherwise)
 
     Args:
-        rate: fraction of units to drop, in ``[0, 1]``.
+        rate: fraction of units to drop, in ``[0, 1)``.
         noise_shape: shape of the binary mask, broadcast against the input; ``None`` entries
             take the input's size (e.g. ``(None, 1, features)`` drops the same features at
             every time step).
@@ -45,7 +45,13 @@ class Dropout(Layer):
     ) -> None:
         super().__init__(**kwargs)
         owner = type(self).__name__
-        self.rate = _args.number(owner, "rate", rate, 0.0, 1.0)
+        if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or not 0 <= rate < 1:
+            # rate=1 would drop every unit and scale the survivors by 1/(1 − rate) = ∞
+            raise ValueError(
+                f"{owner}: argument `rate` must be a number ≥ 0 and < 1 (the fraction of units "
+                f"dropped), received rate={rate!r}."
+            )
+        self.rate = float(rate)
         self.noise_shape = _noise_shape(owner, noise_shape)
         if seed is not None and (
             not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0
@@ -71,7 +77,7 @@ class Dropout(Layer):
     def _mask(self, shape: tuple, inputs: Tensor) -> Tensor:
         """m / (1 − rate) as a constant tensor of ``shape`` (dropped entries are 0)."""
         xp = get_array_module(inputs.data)
-        scale = 0.0 if self.rate >= 1 else 1.0 / (1.0 - self.rate)
+        scale = 1.0 / (1.0 - self.rate)
         u = (self._rng or default_rng()).random(shape, dtype=np.float32)
         mask = np.where(u >= self.rate, scale, 0.0).astype(inputs.dtype)
         return Tensor._make(mask if xp is np else xp.asarray(mask))
