@@ -44,11 +44,11 @@ def result_dtype(*dtypes: Any) -> Any:
 
 def _promoted(xs: Sequence[Tensor]) -> list[Tensor]:
     """``xs`` cast to their common dtype (differentiably)."""
-    from deepnum.ops.numpy._elementwise import cast
-
     first = xs[0].data.dtype
     if all(x.data.dtype == first for x in xs):
         return list(xs)
+    from deepnum.ops.numpy._elementwise import cast
+
     dtype = result_dtype(*[x.data.dtype for x in xs])
     return [x if x.data.dtype == dtype else cast(x, dtype) for x in xs]
 
@@ -135,15 +135,15 @@ def concatenate(xs: Sequence[Any], axis: int | None = 0) -> Tensor:
     if not first:
         raise ValueError("concatenate: 0-d tensors have no axis to join along; use stack.")
     axis = canonical_axis(axis, len(first), "concatenate")
+    others = first[:axis] + first[axis + 1 :]
     for x in xs[1:]:
-        if x.ndim != len(first) or any(
-            a != b for i, (a, b) in enumerate(zip(x.shape, first)) if i != axis
-        ):
+        shape = x.data.shape
+        if len(shape) != len(first) or shape[:axis] + shape[axis + 1 :] != others:
             raise ValueError(
-                f"concatenate: shapes {shape_str(first)} and {shape_str(x.shape)} must match "
+                f"concatenate: shapes {shape_str(first)} and {shape_str(shape)} must match "
                 f"except along axis {axis}."
             )
-    return Concatenate(axis)(*_promoted(xs))
+    return _join(Concatenate(axis), _promoted(xs))
 
 
 def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
@@ -166,7 +166,15 @@ def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
                 f"{shape_str(t.shape)}."
             )
     axis = canonical_axis(axis, len(first) + 1, "stack")
-    return Stack(axis)(*_promoted(xs))
+    return _join(Stack(axis), _promoted(xs))
+
+
+def _join(op: Function, xs: list[Tensor]) -> Tensor:
+    """``op(*xs)``, without recording when no input needs a gradient."""
+    for x in xs:
+        if x.requires_grad:
+            return op(*xs)
+    return Tensor._make(op.forward(*[x.data for x in xs]))
 
 
 def hstack(xs: Sequence[Any]) -> Tensor:
