@@ -70,6 +70,7 @@ COMPLETE: list[str] = [
     "ops.linalg",
     "ops.math",
     "ops.nn",
+    "activations",
     "ops.core",
     "random",
     "backend",
