@@ -105,7 +105,7 @@ def serialize_seed(seed: Any) -> Any:
         return {
             "module": "keras.random",
             "class_name": "SeedGenerator",
-            "config": {"seed": seed.seed, "name": "seed_generator"},
+            "config": seed.get_config(),
             "registered_name": None,
         }
     return seed
@@ -117,7 +117,7 @@ def _seed_from_config(seed: dict, owner: str) -> SeedGenerator:
             f"{owner}: a dict seed must be a serialized SeedGenerator "
             f"({{'class_name': 'SeedGenerator', 'config': {{'seed': ...}}}}), received {seed!r}."
         )
-    return SeedGenerator(seed["config"].get("seed"))
+    return SeedGenerator.from_config(seed["config"])
 
 
 class RandomInitializer(Initializer):
@@ -145,7 +145,9 @@ class RandomInitializer(Initializer):
 
     def _generator(self) -> np.random.Generator:
         if isinstance(self.seed, SeedGenerator):
-            return self.seed.generator
+            # A new stream per call: the generator's [seed, counter] state, then advanced.
+            key = self.seed.next().numpy()
+            return np.random.default_rng([int(k) for k in key])
         return np.random.default_rng(int(self.seed))
 
     def get_config(self) -> dict:
