@@ -315,16 +315,3 @@ def view(x: Any, dtype: Any = None) -> Tensor:
                 f"{new.itemsize}."
             )
     return Tensor._make(xp.ascontiguousarray(x.data).view(new))
-
-
-_JOINING = ("concatenate", "split", "stack")
-
-
-def __getattr__(name: str) -> Any:
-    """The joining ops (``_joining``, which builds on this module) are also reachable here,
-    looked up on first use so that neither module needs the other while it loads."""
-    if name in _JOINING:
-        from deepnum.ops.numpy import _joining
-
-        return getattr(_joining, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
