@@ -55,10 +55,8 @@ def unknown(kind: str, name: Any, choices: Mapping | list, what: str = "") -> Va
         valid = f"Expected one of {names}."
     else:
         valid = f"Expected one of deepnum's {len(names)} {kind} names ({', '.join(names[:8])}, …)."
-    return ValueError(
-        f"Could not locate {what or kind} {name!r}.{hint} {valid} "
-        + _FIX.format(kind=kind, name=name)
-    )
+    head = f"Could not locate {what} {name!r}" if what else f"Unknown {kind} {name!r}"
+    return ValueError(f"{head}.{hint} {valid} " + _FIX.format(kind=kind, name=name))
 
 
 def lookup(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from deepnum._identifiers import deserialize_identifier, lookup
 from deepnum.activations.activations import (
     celu,
     elu,
@@ -106,36 +107,37 @@ def serialize(activation: Callable) -> str:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Callable:
-    """The activation a ``serialize`` output (or a Keras function config) names.
+    """The activation a name or a Keras config names.
 
     Args:
-        config: a name, or a dict ``{"class_name": "function", "config": name, ...}``.
-        custom_objects: extra name → function mappings, looked up first.
+        config: a name; a function config ``{"class_name": "function", "config": name}``; a
+            registered class's config (an instance); or an activation layer's config
+            (``Dense(activation=LeakyReLU())``, rebuilt as that layer).
+        custom_objects: name → function or class, looked up first.
 
     Returns:
-        The activation function.
+        The activation.
+
+    Raises:
+        ValueError: an unknown name, a malformed config or a lambda (never a silent linear).
 
     Example:
         >>> deserialize({"class_name": "function", "config": "gelu"}) is gelu
         True
     """
-    objects = {**_ALL, **(custom_objects or {})}
-    name = config
-    if isinstance(config, dict):
-        name = config.get("config") if config.get("class_name") == "function" else None
-        name = name if name is not None else config.get("class_name")
-    if callable(name):
-        return name
-    if isinstance(name, str) and name in objects:
-        return objects[name]
-    raise ValueError(
-        f"Unknown activation {config!r}; expected one of {sorted(objects)}, or pass the function "
-        "in custom_objects."
-    )
+    if isinstance(config, dict) and str(config.get("module") or "").startswith("keras.layers"):
+        # The layer registry sits above this package: imported on use.
+        from deepnum.layers.serialization import deserialize as deserialize_layer
+
+        return deserialize_layer(config, custom_objects)
+    return deserialize_identifier(config, "activation", _ALL, custom_objects)
 
 
 def get(identifier: Any) -> Callable:
-    """Resolve an activation from its name (``None`` → linear) or return a callable as is.
+    """Resolve an activation: ``None`` → linear, a name, a config dict, or a callable as is.
+
+    Raises:
+        ValueError: an unknown name, a malformed or lambda config, or anything else.
 
     Example:
         >>> get("relu").__name__
@@ -144,14 +146,14 @@ def get(identifier: Any) -> Callable:
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = _ALL.get(identifier)
-        if fn is None:
-            raise ValueError(
-                f"Unknown activation {identifier!r}; expected one of {sorted(_ALL)} or a callable."
-            )
-        return fn
-    if isinstance(identifier, dict):
-        return get(identifier.get("config", identifier.get("class_name")))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation identifier: {identifier!r}.")
+        obj = lookup(identifier, "activation", _ALL)
+    elif isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj
+    raise ValueError(
+        f"Could not interpret activation function identifier: {identifier!r}. Expected a name "
+        "such as 'relu', a config dict or a callable."
+    )
