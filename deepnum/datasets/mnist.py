@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from deepnum.datasets._cache import KERAS_ORIGIN, RemoteFile, data_dir, fetch, find_local
+from deepnum.datasets._npz import load_npz
 from deepnum.datasets.idx import read_idx
 
 NPZ = RemoteFile(
@@ -72,8 +73,13 @@ def _names(base: str) -> list[str]:
 
 
 def _from_npz(path: Path) -> tuple[Split, Split]:
-    with np.load(path, allow_pickle=False) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    arrays = load_npz(path)  # checked: no array larger than the file holds
+    missing = sorted({"x_train", "y_train", "x_test", "y_test"} - set(arrays))
+    if missing:
+        from deepnum.saving.errors import FileLoadError
+
+        raise FileLoadError(path, f"not an MNIST archive: it has no {', '.join(missing)}.")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def load_idx_split(

@@ -182,7 +182,7 @@ def test_imdb_maxlen_too_small(offline_cache):
 
 
 def test_imdb_refuses_pickled_code(offline_cache, tmp_path):
-    import pickle
+    from deepnum.saving import FileLoadError
 
     class Exploit:
         def __reduce__(self):
@@ -193,7 +193,9 @@ def test_imdb_refuses_pickled_code(offline_cache, tmp_path):
     payload[0] = Exploit()
     path = offline_cache / "imdb.npz"
     np.savez(path, x_train=payload, y_train=np.zeros(1), x_test=payload, y_test=np.zeros(1))
-    with pytest.raises(pickle.UnpicklingError, match="refusing to load sys.exit"):
+    with pytest.raises(
+        FileLoadError, match=r"imdb\.npz \(member 'x_train\.npy'\): refusing to load sys\.exit"
+    ):
         imdb.load_data()
 
 
