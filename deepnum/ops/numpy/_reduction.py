@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from deepnum.autodiff.function import Function
+from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops.numpy._broadcast import broadcast_array, broadcast_to
@@ -138,7 +139,10 @@ def reduced_count(shape: tuple[int, ...], axes: Any) -> int:
     """The number of elements each reduced value combines."""
     if axes is None:
         return math.prod(shape)
-    return math.prod(shape[a] for a in axes)
+    n = 1
+    for a in axes:  # a loop: cheaper than math.prod over a generator for one or two axes
+        n *= shape[a]
+    return n
 
 
 # --------------------------------------------------------------------------- sum and mean
@@ -158,19 +162,26 @@ class Sum(Function):
         return expand_grad_array(gy, self.inputs[0].data.shape, self.axes)
 
 
+def _scale(n: int) -> float:
+    """1/n; an empty reduction's mean is nan, as in NumPy and PyTorch (0 · nan, no warning)."""
+    return 1.0 / n if n else float("nan")
+
+
+def _mean_array(x: Any, axes: Any, keepdims: bool, scale: float) -> Any:
+    """The mean on a raw float array; float16 accumulates in float32, as Keras does."""
+    if x.dtype == "float16":
+        return (x.sum(axis=axes, keepdims=keepdims, dtype="float32") * scale).astype("float16")
+    return x.sum(axis=axes, keepdims=keepdims) * scale
+
+
 class Mean(Function):
-    """y = (1/n) Σ x over ``axes``; ∂y/∂xᵢ = 1/n. float16 accumulates in float32, as Keras."""
+    """y = (1/n) Σ x over ``axes``; ∂y/∂xᵢ = 1/n."""
 
     def __init__(self, axes: Any, keepdims: bool, n: int) -> None:
-        self.axes, self.keepdims = axes, keepdims
-        # An empty reduction is nan, as in NumPy and PyTorch (0 · nan, without a warning).
-        self.scale = 1.0 / n if n else float("nan")
+        self.axes, self.keepdims, self.scale = axes, keepdims, _scale(n)
 
     def forward(self, x):
-        if x.dtype == "float16":
-            s = x.sum(axis=self.axes, keepdims=self.keepdims, dtype="float32")
-            return (s * self.scale).astype("float16")
-        return x.sum(axis=self.axes, keepdims=self.keepdims) * self.scale
+        return _mean_array(x, self.axes, self.keepdims, self.scale)
 
     def backward(self, gy):
         return expand_grad(gy * self.scale, self.inputs[0].shape, self.axes)
@@ -197,14 +208,17 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     """
     if type(x) is not Tensor:
         x = as_tensor(x)
-    if is_empty_axis(axis):
-        return x
-    axes = reduction_axes(x, axis, "sum")
     data = x.data
+    if axis is not None:
+        if is_empty_axis(axis):
+            return x
+        axis = normalize_axis(axis, data.ndim, "sum")
     if data.dtype.kind != "f":
         dtype = "int32" if data.dtype.name in WIDEN_TO_INT32 else data.dtype
-        return Tensor._make(data.sum(axis=axes, keepdims=keepdims, dtype=dtype))
-    return Sum(axes, keepdims)(x)
+        return Tensor._make(data.sum(axis=axis, keepdims=keepdims, dtype=dtype))
+    if x.requires_grad and is_grad_enabled():
+        return Sum(axis, keepdims)(x)
+    return Tensor._make(data.sum(axis=axis, keepdims=keepdims))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -225,14 +239,17 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """
     if type(x) is not Tensor:
         x = as_tensor(x)
-    if is_empty_axis(axis):
-        return x
-    axes = reduction_axes(x, axis, "mean")
-    n = reduced_count(x.shape, axes)
-    if x.data.dtype.kind != "f":
-        data = x.data.astype("float32")
-        return Tensor._make(Mean(axes, keepdims, n).forward(data).astype("float32", copy=False))
-    return Mean(axes, keepdims, n)(x)
+    data = x.data
+    if axis is not None:
+        if is_empty_axis(axis):
+            return x
+        axis = normalize_axis(axis, data.ndim, "mean")
+    n = reduced_count(data.shape, axis)
+    if data.dtype.kind != "f":
+        return Tensor._make(_mean_array(data.astype("float32"), axis, keepdims, _scale(n)))
+    if x.requires_grad and is_grad_enabled():
+        return Mean(axis, keepdims, n)(x)
+    return Tensor._make(_mean_array(data, axis, keepdims, _scale(n)))
 
 
 # --------------------------------------------------------------------------- max and min
@@ -244,6 +261,9 @@ class _Extreme(Function):
 
     def __init__(self, axes: Any, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return self.reduce(x, self.axes, self.keepdims)
 
     def _share(self, x: Any, dtype: Any) -> Any:
         """Each element's share of the gradient: 1/k where it attains the extreme of its k
@@ -264,28 +284,32 @@ class _Extreme(Function):
 
 
 class Max(_Extreme):
-    def forward(self, x):
-        return x.max(axis=self.axes, keepdims=self.keepdims)
+    @staticmethod
+    def reduce(x: Any, axes: Any, keepdims: bool) -> Any:
+        return x.max(axis=axes, keepdims=keepdims)
 
 
 class Min(_Extreme):
-    def forward(self, x):
-        return x.min(axis=self.axes, keepdims=self.keepdims)
+    @staticmethod
+    def reduce(x: Any, axes: Any, keepdims: bool) -> Any:
+        return x.min(axis=axes, keepdims=keepdims)
 
 
 def _extreme(cls: type, op: str, x: Any, axis: Any, keepdims: bool, initial: Any) -> Tensor:
     if type(x) is not Tensor:
         x = as_tensor(x)
+    data = x.data
     if is_empty_axis(axis):
         result = x
     else:
-        axes = reduction_axes(x, axis, op)
-        if x.size == 0 and reduced_count(x.shape, axes) == 0:
-            return _empty_extreme(op, x, axes, keepdims, initial)
-        if x.data.dtype.kind != "f":
-            result = Tensor._make(cls(axes, keepdims).forward(x.data))
+        if axis is not None:
+            axis = normalize_axis(axis, data.ndim, op)
+        if data.size == 0 and reduced_count(data.shape, axis) == 0:
+            return _empty_extreme(op, x, axis, keepdims, initial)
+        if x.requires_grad and is_grad_enabled():
+            result = cls(axis, keepdims)(x)
         else:
-            result = cls(axes, keepdims)(x)
+            result = Tensor._make(cls.reduce(data, axis, keepdims))
     if initial is None:
         return result
     from deepnum.ops.numpy import maximum, minimum
