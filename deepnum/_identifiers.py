@@ -105,6 +105,24 @@ def _instantiate(cls: type, inner: Any, kind: str, config: dict) -> Any:
         ) from None
 
 
+def _lambda(config: dict, kind: str) -> Any:
+    """A lambda's function, only once unsafe deserialization is enabled (as in Keras)."""
+    from deepnum.config import in_safe_mode
+
+    if in_safe_mode():
+        raise ValueError(
+            f"Could not load the {kind} {config!r}: it is Python bytecode (a lambda), and "
+            "running code from a config is refused by default. Give the function a name, "
+            "decorate it with @deepnum.saving.register_keras_serializable() (or pass it in "
+            "custom_objects) and save the model again; or, for a file you trust, call "
+            "deepnum.config.enable_unsafe_deserialization() first."
+        )
+    # Loading bytecode is the saving package's job (a higher layer): imported on use.
+    from deepnum.saving.lambdas import load_lambda
+
+    return load_lambda(config, safe_mode=False, what=f"The {kind} config")
+
+
 def deserialize_identifier(
     config: Any,
     kind: str,
@@ -135,12 +153,7 @@ def deserialize_identifier(
     if not isinstance(class_name, str):
         raise _malformed(kind, config, "it has no 'class_name' string")
     if class_name == "__lambda__":
-        raise ValueError(
-            f"Could not load the {kind} {config!r}: it is Python bytecode (a lambda), which "
-            f"deepnum never runs from a {kind} config. Give the function a name, decorate it "
-            "with @deepnum.saving.register_keras_serializable() (or pass it in custom_objects) "
-            "and save the model again."
-        )
+        return _lambda(config, kind)
     if class_name == "function":
         return _function(config, kind, module_objects, custom_objects)
     found = registered(config.get("registered_name"), custom_objects)

@@ -151,3 +151,14 @@ def test_close_names_are_suggested():
     ):
         with pytest.raises(ValueError, match=f"Did you mean '{close}'"):
             get(name)
+
+
+def test_lambda_loads_only_after_unsafe_deserialization_is_enabled(monkeypatch):
+    from deepnum.saving.lambdas import serialize_function
+
+    spec = serialize_function(lambda x: 2 * x)
+    with pytest.raises(ValueError, match="enable_unsafe_deserialization"):
+        activations.get(spec)
+    monkeypatch.setitem(dn.config._SETTINGS, "safe_mode", True)  # restored after the test
+    dn.config.enable_unsafe_deserialization()
+    assert float(activations.get(spec)(dn.tensor(3.0))) == 6.0
