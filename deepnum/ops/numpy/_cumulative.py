@@ -11,7 +11,8 @@ from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
-from deepnum.backend import floatx, get_array_module
+from deepnum.backend import get_array_module
+from deepnum.backend.dtypes import promote_types
 from deepnum.ops.numpy._reduction import single_axis
 
 __all__ = ["cumprod", "cumsum", "nancumprod", "nancumsum", "trapezoid"]
@@ -230,6 +231,7 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Tensor:
 
     y = as_tensor(y)
     axis = single_axis(axis, y.ndim, "trapezoid")
+    x = None if x is None else as_tensor(x)
     dtype = _trapezoid_dtype(y, x)
     y = cast(y, dtype)
     upper = (slice(None),) * axis + (slice(1, None),)
@@ -237,7 +239,7 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Tensor:
     pairs = y[upper] + y[lower]
     if x is None:
         return total(pairs, axis=axis) * (as_tensor(dx, like=y) / 2)
-    x = cast(as_tensor(x), dtype)
+    x = cast(x, dtype)
     if x.ndim == 1:
         d = x[1:] - x[:-1]
         d = reshape(d, (-1,) + (1,) * (y.ndim - 1 - axis))
@@ -246,12 +248,7 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Tensor:
     return total(d * pairs, axis=axis) / 2
 
 
-def _trapezoid_dtype(y: Tensor, x: Any) -> Any:
-    """Keras's dtype: the float dtypes of ``y`` and ``x`` promoted; floatx if neither is float."""
-    xp = get_array_module(y.data)
-    floats = [t.dtype for t in (y, x) if isinstance(t, Tensor) and t.dtype.kind == "f"]
-    if x is not None and not isinstance(x, Tensor):
-        x_dtype = getattr(x, "dtype", None)
-        if x_dtype is not None and x_dtype.kind == "f":
-            floats.append(x_dtype)
-    return xp.result_type(*floats) if floats else xp.dtype(floatx())
+def _trapezoid_dtype(y: Tensor, x: Tensor | None) -> Any:
+    """y's and x's dtypes promoted, then made floating (bool and integers give floatx)."""
+    dtype = y.dtype if x is None else promote_types(y.dtype, x.dtype)
+    return promote_types(dtype, float)

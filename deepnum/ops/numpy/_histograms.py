@@ -8,6 +8,7 @@ from typing import Any
 
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import floatx, get_array_module
+from deepnum.backend.dtypes import promote_types
 
 __all__ = ["bincount", "digitize", "histogram"]
 
@@ -46,18 +47,13 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = Fal
             f"bincount: weights of shape {shape_str(w.shape)} must match x's shape "
             f"{shape_str(data.shape)}."
         )
-    dtype = (
-        "int32"
-        if w is None
-        else (w.dtype if w.dtype.kind == "f" else xp.promote_types(data.dtype, w.dtype))
-    )
+    dtype = "int32" if w is None else promote_types(data.dtype, w.dtype)
     flat = data.astype("int64")
+    rows = data.shape[0] if data.ndim == 2 else 1
     if data.ndim == 2:  # each row counts into its own block of `length` bins
-        flat = (flat + xp.arange(data.shape[0])[:, None] * length).reshape(-1)
+        flat = (flat + xp.arange(rows)[:, None] * length).reshape(-1)
         w = None if w is None else w.reshape(-1)
-    counts = xp.bincount(
-        flat, weights=w, minlength=length * (data.shape[0] if data.ndim == 2 else 1)
-    )
+    counts = xp.bincount(flat, weights=w, minlength=length * rows)
     return Tensor._make(counts.reshape(data.shape[:-1] + (length,)).astype(dtype))
 
 

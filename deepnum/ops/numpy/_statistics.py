@@ -13,6 +13,7 @@ from typing import Any
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import floatx, get_array_module
+from deepnum.backend.dtypes import promote_types
 from deepnum.ops.numpy._reduction import (
     amax,
     amin,
@@ -205,7 +206,8 @@ def average(x: Any, axis: Any = None, weights: Any = None) -> Tensor:
 
     x = as_tensor(x)
     w = None if weights is None else as_tensor(weights)
-    dtype = _float_dtype(x, w)
+    dtype = x.dtype if w is None else promote_types(x.dtype, w.dtype)
+    dtype = promote_types(dtype, float)  # Keras's result_type(x, float, weights)
     x = cast(x, dtype)
     if is_empty_axis(axis):
         return x
@@ -224,13 +226,6 @@ def average(x: Any, axis: Any = None, weights: Any = None) -> Tensor:
         return sum(x * w_full, axis=axis) / sum(w)
     axes = reduction_axes(x, axis, "average")
     return sum(x * w, axis=axes) / sum(w, axis=axes)
-
-
-def _float_dtype(*tensors: Tensor | None) -> Any:
-    """The float dtypes among ``tensors`` promoted; floatx when none is a float."""
-    floats = [t.dtype for t in tensors if t is not None and t.dtype.kind == "f"]
-    xp = get_array_module(tensors[0].data)
-    return xp.result_type(*floats) if floats else xp.dtype(floatx())
 
 
 # --------------------------------------------------------------------------- correlation
@@ -328,10 +323,7 @@ def correlate(x1: Any, x2: Any, mode: str = "valid") -> Tensor:
 
 def _correlate_dtype(x1: Tensor, x2: Tensor) -> Any:
     """Keras's rule: the promoted dtype if float16/float64, float64 for int64, else float32."""
-    xp = get_array_module(x1.data)
-    promoted = xp.promote_types(x1.dtype, x2.dtype)
-    if promoted.kind == "f" and promoted.name in ("float16", "float64"):
-        return promoted
-    if promoted == "int64" and x1.dtype.kind in "iu" and x2.dtype.kind in "iu":
-        return xp.dtype("float64")
-    return xp.dtype("float32")
+    promoted = promote_types(x1.dtype, x2.dtype)
+    if promoted == "int64":
+        return "float64"
+    return promoted if promoted in ("float16", "float64") else "float32"

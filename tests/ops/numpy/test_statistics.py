@@ -131,6 +131,7 @@ def test_average_gradient_in_x_and_weights(x_shape, w_shape, axis):
             {"axis": 1, "weights": np.array([0.25, 0.75], "float32")},
         ),
         (np.arange(6, dtype="int32"), {"weights": np.array([1, 2, 3, 1, 2, 3], "int32")}),
+        (np.arange(6, dtype="int32"), {"weights": np.linspace(1, 2, 6).astype("float16")}),
     ],
 )
 def test_average_matches_keras(x, kwargs):
@@ -209,10 +210,12 @@ def _pair(n, m):
     return values[:n], values[n:]
 
 
-@pytest.mark.parametrize("dtype", ["float16", "int32", "int8", "bool"])
-def test_correlate_dtypes_match_keras(dtype):
-    a = np.array([1, 0, 2, 1]).astype(dtype)
-    v = np.array([1, 1]).astype(dtype)
+@pytest.mark.parametrize(
+    "dtypes", [("float16",) * 2, ("int32",) * 2, ("int8",) * 2, ("bool",) * 2, ("float16", "int8")]
+)
+def test_correlate_dtypes_match_keras(dtypes):
+    a = np.array([1, 0, 2, 1]).astype(dtypes[0])
+    v = np.array([1, 1]).astype(dtypes[1])
     check_keras("correlate", a, v, mode="full", atol=1e-3)
 
 
