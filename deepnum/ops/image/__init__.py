@@ -3,3 +3,6 @@
 The membership is exactly Keras's; each family is a private module whose ``__all__`` lists
 the names it contributes here. Images are channels_last by default, as in Keras.
 """
+
+from deepnum.ops.image._resize import *
+from deepnum.ops.image._scale_translate import *
