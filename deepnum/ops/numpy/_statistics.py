@@ -110,16 +110,15 @@ def variance(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) ->
     return Var(axes, keepdims, reduced_count(x.shape, axes), ddof)(x)
 
 
-def standard_deviation(
-    x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0, default: str = "float32"
-) -> Tensor:
-    """√variance; the gradient is 0 where the deviation is 0 (PyTorch's ``std``).
+def standard_deviation(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """√variance; the gradient is 0 where the deviation is 0 (PyTorch's ``std``). Integer and
+    bool inputs give float32 (Keras's ``std``, whatever floatx is).
 
     Example:
         >>> standard_deviation([1.0, 3.0]).item()
         1.0
     """
-    x = float_input(x, default)
+    x = float_input(x, "float32")
     return SqrtZeroGrad()(variance(x, axis=axis, keepdims=keepdims, ddof=ddof))
 
 
