@@ -220,7 +220,15 @@ def _dummy_outputs(layer, shapes, dtypes, extra, kwargs, batch: int, inner: int)
             (batch if i == 0 else inner) if s is None else s for i, s in enumerate(shape)
         )
         dt = dtype or layer.dtype
-        return Tensor._make(np.zeros(concrete, dtype=dt))
+        try:
+            return Tensor._make(np.zeros(concrete, dtype=dt))
+        except MemoryError:
+            nbytes = int(np.prod(concrete, dtype=object)) * np.dtype(dt).itemsize
+            raise MemoryError(
+                f'Layer "{layer.name}": not enough memory to infer its output shape on a zero '
+                f"input of shape {shape_str(concrete)} ({nbytes:,} bytes); check the input "
+                "shape."
+            ) from None
 
     dummy = _zip_map(make, shapes, dtypes)
     extra = map_structure(

@@ -244,6 +244,14 @@ def check_leaves(structure: Any, what: str, caller: str, allow_strings: bool = T
     """  # noqa: E501
     if structure is None:
         return
+    leaves = [leaf for leaf in flatten(structure) if leaf is not None]
+    if isinstance(structure, (list, tuple)) and leaves and all(np.ndim(a) == 0 for a in leaves):
+        values = _preview([a.item() if hasattr(a, "item") else a for a in leaves])
+        raise ValueError(
+            f"{caller}: {what} is a {type(structure).__name__} of {len(leaves)} scalar(s) "
+            f"({values}), read as {len(leaves)} separate input(s) without a batch axis; pass "
+            f"one array of shape (samples, ...), e.g. np.array({values})."
+        )
     for leaf in flatten(structure):
         if leaf is None:
             continue

@@ -42,3 +42,14 @@ def test_good_shapes_match_keras(kwargs):
     keras = reference("keras")
     assert dn.Input(**kwargs).shape == tuple(keras.Input(**kwargs).shape)
     assert dn.Input(5).shape == (None, 5)  # an int is one size (Keras wants a tuple)
+
+
+def test_memory_error_while_inferring_a_shape_names_the_layer():
+    class NoShapeRule(dn.layers.Layer):  # no compute_output_shape: run on zeros
+        def call(self, x):
+            return x * 2.0
+
+    with pytest.raises(
+        MemoryError, match=r'Layer "probe": .*zero input of shape \(2, 1000000, 1000000\)'
+    ):
+        NoShapeRule(name="probe")(dn.Input((10**6, 10**6)))

@@ -46,7 +46,7 @@ CASES = {
     ),
     "predict on a list of one string": (
         lambda m: m.predict(["hello"], verbose=0),
-        r"predict: x is a scalar \('hello'\) without a batch axis",
+        r"predict: x is a list of 1 scalar\(s\) \(\['hello'\]\), read as 1 separate input",
         True,
     ),
     "predict on a scalar": (
