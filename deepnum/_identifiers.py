@@ -4,7 +4,8 @@ One rule for every family (activations, initializers, regularizers, constraints,
 metrics): a name or a config is looked up among ``custom_objects``, the objects registered with
 ``register_keras_serializable`` and the family's own objects, and nowhere else. An unknown name,
 a malformed config or a lambda is a ``ValueError`` that names it, lists the valid choices and
-says how to make a custom object loadable. No code from a config is ever run.
+says how to make a custom object loadable. Code from a config (a lambda's bytecode) runs only
+once ``deepnum.config.enable_unsafe_deserialization()`` has been called, as in Keras.
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ def _instantiate(cls: type, inner: Any, kind: str, config: dict) -> Any:
     try:
         return cls.from_config(dict(inner)) if hasattr(cls, "from_config") else cls(**inner)
     except TypeError as e:
-        accepted = list(inspect.signature(cls).parameters)
+        try:
+            accepted = f" {cls.__name__} accepts {list(inspect.signature(cls).parameters)}."
+        except (TypeError, ValueError):
+            accepted = ""
         raise ValueError(
-            f"Could not build {kind} {cls.__name__} from config {inner!r}: {e}. "
-            f"{cls.__name__} accepts {accepted}."
-        ) from None
+            f"Could not build {kind} {cls.__name__} from config {inner!r}: {e}.{accepted}"
+        ) from e
 
 
 def _lambda(config: dict, kind: str) -> Any:

@@ -83,4 +83,4 @@ def build_from_config(cls: type, config: dict[str, Any], kind: str, **kwargs: An
         raise ValueError(
             f"Could not build {kind} {cls.__name__} from its config {inner!r}: {e}. Check the "
             "argument names against the class's signature."
-        ) from None
+        ) from e
