@@ -136,7 +136,11 @@ def _dtype_key(value: Any) -> Any:
 def _to(value: Any, dtype: np.dtype, like: Any) -> Tensor:
     """``value`` as a Tensor of ``dtype``; numbers go to the array module of ``like``."""
     if isinstance(value, Tensor):
-        return value if value.data.dtype == dtype else cast(value, dtype)
+        if value.data.dtype == dtype:
+            return value
+        if value.requires_grad and dtype.kind == "f":
+            return Cast(dtype)(value)
+        return Tensor._make(value.data.astype(dtype))
     xp = get_array_module(like.data) if isinstance(like, Tensor) else np
     if dtype.kind in "iu" and type(value) is not bool:  # wrap out-of-range ints, as Keras does
         return Tensor._make(xp.asarray(value).astype(dtype))

@@ -22,7 +22,8 @@ def test_i0_matches_torch_and_numpy(dtype, rtol):
     got = ops.i0(x)
     assert got.dtype == dtype
     np.testing.assert_allclose(got.numpy(), torch.i0(torch.tensor(x)).numpy(), rtol=rtol)
-    np.testing.assert_allclose(got.numpy(), np.i0(x), rtol=rtol)
+    with np.errstate(over="ignore"):  # NumPy's float32 i0 overflows to inf at 100, as ours
+        np.testing.assert_allclose(got.numpy(), np.i0(x), rtol=rtol)
 
 
 @pytest.mark.parametrize("low, high", [(-3.0, 3.0), (8.5, 12.0)])

@@ -84,7 +84,7 @@ def test_tensor_methods_match_ops(name):
 
 
 def test_sqrt_gradient_at_zero_is_inf_like_torch():
-    got = dn_grads(ops.sqrt, [np.array([0.0, 4.0])], np.ones(2))[0]
-    np.testing.assert_array_equal(
-        got, torch_grads(torch.sqrt, [np.array([0.0, 4.0])], np.ones(2))[0]
-    )
+    x = np.array([0.0, 4.0])
+    with np.errstate(divide="ignore"):
+        got = dn_grads(ops.sqrt, [x], np.ones(2))[0]
+    np.testing.assert_array_equal(got, torch_grads(torch.sqrt, [x], np.ones(2))[0])
