@@ -21,6 +21,20 @@ from deepnum.saving import keras_ops, lambdas
 from deepnum.saving.object_registration import get_registered_name, get_registered_object
 
 _PLAIN = (str, int, float, bool)
+# The arguments of Keras's Model.compile, the keys of a compile_config.
+_COMPILE_KEYS = frozenset(
+    {
+        "optimizer",
+        "loss",
+        "loss_weights",
+        "metrics",
+        "weighted_metrics",
+        "run_eagerly",
+        "steps_per_execution",
+        "jit_compile",
+        "auto_scale_loss",
+    }
+)
 _DTYPE_POLICY = "DTypePolicy"
 # Keys of deepnum's configs that Keras's constructors reject (Keras omits them itself).
 _NOT_IN_KERAS = {
@@ -432,6 +446,12 @@ def compile_from_config(model: Any, config: dict, custom_objects: dict | None = 
     from deepnum import optimizers
 
     config = dict(config)
+    unknown = sorted(set(config) - _COMPILE_KEYS)
+    if unknown:  # Keras's compile(**config) refuses them too
+        raise ValueError(
+            f"the compile_config has unknown key(s) {unknown}; expected some of "
+            f"{sorted(_COMPILE_KEYS)}."
+        )
     optimizer = config.pop("optimizer", None)
     if isinstance(optimizer, dict):
         optimizer = optimizers.deserialize(optimizer, custom_objects)

@@ -196,3 +196,13 @@ def test_the_error_is_a_value_error_that_survives_pickling():
     error = FileLoadError("m.keras", "damaged", "member 'config.json'")
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, ValueError) and str(again) == str(error) and again.where == error.where
+
+
+def test_unknown_compile_config_keys_are_refused(tmp_path):
+    model = dense_model()
+    model.compile(optimizer="sgd", loss="mse")
+    path = saved(tmp_path, model)
+    edit_config(path, lambda c: c["compile_config"].update(lo5s=c["compile_config"].pop("loss")))
+    with pytest.raises(FileLoadError, match=r"compile_config has unknown key\(s\) \['lo5s'\]"):
+        dn.models.load_model(path)  # not a model silently compiled without its loss
+    assert dn.models.load_model(path, compile=False).compiled is False
