@@ -1,5 +1,5 @@
-"""Convolution: conv1d/conv2d (strides, TensorFlow's SAME padding, dilation, groups), the
-transposed convolution, depthwise and separable convolutions.
+"""Convolution: conv (1-D and 2-D here, 3-D through ``_volumetric``), conv1d/conv2d (strides,
+TensorFlow's SAME padding, dilation, groups), the fused-bias forms.
 
 Inputs are channels_last (NHWC) and kernels have Keras's layout ``(kh, kw, in/groups, out)``.
 The forward pass is im2col, built from a strided view of the padded input, followed by one GEMM
@@ -23,6 +23,7 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.ops.nn import _im2col as _k
+from deepnum.ops.nn._volumetric import conv3d
 from deepnum.ops.nn._window import (
     Window,
     make_window,
@@ -126,11 +127,12 @@ def _restore_format(y: Tensor, data_format: str) -> Tensor:
 
 
 def _check_ranks(x: Tensor, kernel: Tensor, op: str, kernel_layout: str) -> int:
-    """The number of spatial axes (1 or 2), after checking the ranks of input and kernel."""
-    if x.ndim not in (3, 4):
+    """The number of spatial axes (1 to 3), after checking the ranks of input and kernel."""
+    if x.ndim not in (3, 4, 5):
         raise ValueError(
-            f"{op}: expected an input of rank 3 (batch, steps, channels) or 4 (batch, height, "
-            f"width, channels), received shape {shape_str(x.shape)}."
+            f"{op}: expected an input of rank 3 (batch, steps, channels), 4 (batch, height, "
+            f"width, channels) or 5 (batch, depth, height, width, channels), received shape "
+            f"{shape_str(x.shape)}."
         )
     if kernel.ndim != x.ndim:
         raise ValueError(
@@ -171,15 +173,26 @@ def _conv(x, kernel, bias, strides, padding, dilation_rate, data_format, op) -> 
             f"{op}: the bias must have shape ({kernel.shape[-1]},) (one value per filter), "
             f"received {shape_str(bias.shape)}."
         )
-    if nd == 1:
+    if nd == 3:
+
+        def conv2d(xs, k, b, st, pad, dil):
+            return _conv_nhwc(xs, k, b, st, pad, dil, groups, op)
+
+        y = conv3d(x, kernel, bias, strides, padding, dilation, conv2d)
+    elif nd == 1:
         x, kernel = _to_2d(x, kernel)
-        strides, dilation = (1,) + strides, (1,) + dilation
+        y = _conv_nhwc(x, kernel, bias, (1,) + strides, padding, (1,) + dilation, groups, op)
+        y = reshape(y, (y.shape[0],) + y.shape[2:])
+    else:
+        y = _conv_nhwc(x, kernel, bias, strides, padding, dilation, groups, op)
+    return _restore_format(y, data_format)
+
+
+def _conv_nhwc(x, kernel, bias, strides, padding, dilation, groups, op) -> Tensor:
+    """The 2-D convolution of a channels_last (N, H, W, C) input."""
     win = make_window(x.shape[1:3], kernel.shape[:2], strides, padding, dilation, op)
     keep = is_grad_enabled() and (kernel.requires_grad or (bias is not None and bias.requires_grad))
-    y = Conv(win, groups, keep)(*((x, kernel) if bias is None else (x, kernel, bias)))
-    if nd == 1:
-        y = reshape(y, (y.shape[0],) + y.shape[2:])
-    return _restore_format(y, data_format)
+    return Conv(win, groups, keep)(*((x, kernel) if bias is None else (x, kernel, bias)))
 
 
 def conv(
@@ -190,7 +203,7 @@ def conv(
     data_format: str | None = None,
     dilation_rate: Any = 1,
 ) -> Tensor:
-    """N-D convolution (N = 1 or 2), Keras's ``ops.conv`` (a cross-correlation, as in every
+    """N-D convolution (N = 1, 2 or 3), Keras's ``ops.conv`` (a cross-correlation, as in every
     framework).
 
     Output length per spatial axis of size n (kernel k, stride s, dilation d):

@@ -16,7 +16,9 @@ from deepnum.ops.nn._conv import (
     _restore_format,
     _to_2d,
     _transpose_window,
+    transpose_geometry,
 )
+from deepnum.ops.nn._volumetric import conv_transpose3d
 from deepnum.ops.nn._window import standardize_data_format, standardize_padding, standardize_tuple
 from deepnum.ops.numpy import reshape
 
@@ -33,7 +35,7 @@ def conv_transpose(
     dilation_rate: Any = 1,
 ) -> Tensor:
     """Transposed convolution (the gradient of a convolution with respect to its input), 1-D
-    or 2-D, Keras's ``ops.conv_transpose`` with TensorFlow's placement of SAME padding.
+    to 3-D, Keras's ``ops.conv_transpose`` with TensorFlow's placement of SAME padding.
 
     Args:
         inputs: (N, *spatial, C_in) for channels_last.
@@ -65,6 +67,16 @@ def conv_transpose(
             f"conv_transpose: the input has {x.shape[-1]} channels but the kernel of shape "
             f"{shape_str(kernel.shape)} expects {kernel.shape[-1]} (its last axis)."
         )
+    if nd == 3:
+        depth = transpose_geometry(
+            x.shape[1], kernel.shape[0], strides[0], dilation[0], padding, ops_pad[0]
+        )
+        win = _transpose_window(
+            x.shape[2:4], kernel.shape[1:3], strides[1:], dilation[1:], padding, ops_pad[1:]
+        )
+        geometry = depth + (strides[0], dilation[0])
+        y = conv_transpose3d(x, kernel, geometry, lambda xs, k: ConvGradInput(win, 1)(xs, k))
+        return _restore_format(y, data_format)
     if nd == 1:
         x, kernel = _to_2d(x, kernel)
         strides, dilation, ops_pad = (1,) + strides, (1,) + dilation, (0,) + ops_pad

@@ -1,5 +1,6 @@
-"""Pooling: max and average pooling over 1-D or 2-D windows (channels_last), with Keras's
-``pool_size``, ``strides`` and TensorFlow's ``"valid"``/``"same"`` padding.
+"""Pooling: max and average pooling over 1-D and 2-D windows (channels_last; 3-D through
+``_volumetric``), with Keras's ``pool_size``, ``strides`` and TensorFlow's ``"valid"``/``"same"``
+padding.
 
 Each pooling op comes with its adjoint, and the pair is closed under differentiation, so
 pooling is differentiable any number of times:
@@ -22,6 +23,7 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import accel, get_array_module
+from deepnum.ops.nn._volumetric import average_pool3d, max_pool3d
 from deepnum.ops.nn._window import (
     Window,
     count_valid,
@@ -191,10 +193,11 @@ class AvgPoolScatter(Function):
 # ----------------------------------------------------------------------------- public ops
 def _pool(cls: type, inputs, pool_size, strides, padding, data_format, op: str) -> Tensor:
     x = as_tensor(inputs)
-    if x.ndim not in (3, 4):
+    if x.ndim not in (3, 4, 5):
         raise ValueError(
-            f"{op}: expected an input of rank 3 (batch, steps, channels) or 4 (batch, height, "
-            f"width, channels), received shape {shape_str(x.shape)}."
+            f"{op}: expected an input of rank 3 (batch, steps, channels), 4 (batch, height, "
+            f"width, channels) or 5 (batch, depth, height, width, channels), received shape "
+            f"{shape_str(x.shape)}."
         )
     nd = x.ndim - 2
     pool = standardize_tuple(pool_size, nd, "pool_size")
@@ -203,16 +206,21 @@ def _pool(cls: type, inputs, pool_size, strides, padding, data_format, op: str) 
     data_format = standardize_data_format(data_format)
     if data_format == "channels_first":
         x = moveaxis(x, 1, -1)
-    if nd == 1:
-        x = reshape(x, (x.shape[0], 1) + x.shape[1:])
-        pool, strides = (1,) + pool, (1,) + strides
-    win = make_window(x.shape[1:3], pool, strides, padding, op=op)
-    if cls is MaxPool:  # which tap won is only needed for a backward pass
-        y = MaxPool(win, need_argmax=is_grad_enabled() and x.requires_grad)(x)
-    else:
-        y = cls(win)(x)
-    if nd == 1:
+
+    def pool2d(xs: Tensor, p: tuple, s: tuple, pad: str) -> Tensor:
+        win = make_window(xs.shape[1:3], p, s, pad, op=op)
+        if cls is MaxPool:  # which tap won is only needed for a backward pass
+            return MaxPool(win, need_argmax=is_grad_enabled() and xs.requires_grad)(xs)
+        return cls(win)(xs)
+
+    if nd == 3:
+        by_depth = max_pool3d if cls is MaxPool else average_pool3d
+        y = by_depth(x, pool, strides, padding, pool2d)
+    elif nd == 1:
+        y = pool2d(reshape(x, (x.shape[0], 1) + x.shape[1:]), (1,) + pool, (1,) + strides, padding)
         y = reshape(y, (y.shape[0],) + y.shape[2:])
+    else:
+        y = pool2d(x, pool, strides, padding)
     return moveaxis(y, -1, 1) if data_format == "channels_first" else y
 
 
@@ -223,7 +231,7 @@ def max_pool(
     padding: str = "valid",
     data_format: str | None = None,
 ) -> Tensor:
-    """Max pooling over 1-D or 2-D windows (Keras's ``ops.max_pool``).
+    """Max pooling over 1-D, 2-D or 3-D windows (Keras's ``ops.max_pool``).
 
     Output length per spatial axis of size n (pool k, stride s): valid ⌊(n − k)/s⌋ + 1,
     same ⌈n/s⌉ (padding placed as TensorFlow does; it never wins the max).
@@ -252,7 +260,7 @@ def average_pool(
     padding: str = "valid",
     data_format: str | None = None,
 ) -> Tensor:
-    """Average pooling over 1-D or 2-D windows (Keras's ``ops.average_pool``); with
+    """Average pooling over 1-D, 2-D or 3-D windows (Keras's ``ops.average_pool``); with
     ``"same"`` padding each window is averaged over its real pixels only.
 
     Output sizes as for :func:`max_pool`.

@@ -303,3 +303,66 @@ def test_separable_conv_against_keras():
     x, dw, pw = (rng.standard_normal(s).astype("float32")
                  for s in ((2, 6, 5, 3), (3, 3, 3, 2), (1, 1, 6, 4)))  # fmt: skip
     check_keras("nn.separable_conv", x, dw, pw, 2, "same", atol=1e-5, rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------- 3-D
+def torch_conv3d(x, w, b=None, s=1, padding="valid", d=1, groups=1):
+    """Keras's layouts (NDHWC, (kd, kh, kw, in/g, out)) through torch's conv3d."""
+    s, d = (s,) * 3 if isinstance(s, int) else s, (d,) * 3 if isinstance(d, int) else d
+    xt = x.permute(0, 4, 1, 2, 3)
+    if padding == "same":
+        pads = []
+        for n, k, st, dl in reversed(list(zip(xt.shape[2:], w.shape[:3], s, d))):
+            o = -(-n // st)
+            total = max((o - 1) * st + dl * (k - 1) + 1 - n, 0)
+            pads += [total // 2, total - total // 2]
+        xt = F.pad(xt, pads)
+    y = F.conv3d(xt, w.permute(4, 3, 0, 1, 2), b, stride=s, dilation=d, groups=groups)
+    return y.permute(0, 2, 3, 4, 1)
+
+
+CONV3D = [
+    ((2, 5, 4, 6, 3), (3, 2, 3, 3, 4), 1, "valid", 1, 1),
+    ((1, 6, 5, 5, 2), (3, 3, 3, 2, 3), (2, 1, 2), "same", 1, 1),
+    ((1, 7, 5, 4, 4), (2, 2, 2, 2, 4), 1, "same", (2, 1, 1), 2),
+]
+
+
+@pytest.mark.parametrize("xs, ks, s, padding, d, groups", CONV3D, ids=str)
+def test_conv3d(xs, ks, s, padding, d, groups):
+    check_op(
+        lambda x, w, b: ops.fused_conv(x, w, b, s, padding, dilation_rate=d),
+        lambda x, w, b: torch_conv3d(x, w, b, s, padding, d, groups),
+        xs, ks, ks[-1:],
+    )  # fmt: skip
+    x, k = (np.random.default_rng(0).standard_normal(t).astype("float32") for t in (xs, ks))
+    check_keras("nn.conv", x, k, s, padding, dilation_rate=d, atol=1e-5, rtol=1e-5)
+
+
+KERAS_3D = [
+    ("conv_transpose", (1, 3, 4, 3, 2), (3, 2, 3, 5, 2), {"strides": 2, "padding": "same"}),
+    ("conv_transpose", (2, 3, 3, 2, 2), (2, 3, 2, 3, 2), {"strides": (1, 2, 3)}),
+    ("conv_transpose", (1, 3, 3, 3, 2), (3, 3, 3, 2, 2), {"strides": 2, "output_padding": 1}),
+    ("depthwise_conv", (1, 5, 4, 5, 3), (3, 2, 3, 3, 2), {"padding": "same"}),
+    ("conv", (1, 3, 4, 5, 4), (2, 2, 2, 3, 2), {"data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize("name, xs, ks, kwargs", KERAS_3D, ids=str)
+def test_3d_variants_against_keras(name, xs, ks, kwargs):
+    x, k = (np.random.default_rng(1).standard_normal(s).astype("float32") for s in (xs, ks))
+    check_keras(f"nn.{name}", x, k, atol=1e-5, rtol=1e-5, **kwargs)
+
+
+def test_conv_transpose3d_is_the_adjoint_of_conv3d(rng):
+    # ⟨conv(x, k), y⟩ = ⟨x, conv_transpose(y, k)⟩ for a stride-2 SAME geometry, and the
+    # transposed convolution differentiates to second order (numerically checked).
+    x, k = rng.standard_normal((1, 6, 4, 4, 2)), rng.standard_normal((3, 2, 3, 2, 3))
+    y = rng.standard_normal(ops.conv(x, k, 2, "same").shape)
+    lhs = (ops.conv(x, k, 2, "same").numpy() * y).sum()
+    back = ops.conv_transpose(y, k, 2, "same")
+    np.testing.assert_allclose(lhs, (x * back.numpy()).sum(), rtol=1e-10)
+    check_op(
+        lambda t, w: ops.conv_transpose(t, w, 2, "same"), None, (1, 2, 3, 2, 2), (2, 3, 2, 3, 2),
+        np_fn=lambda t, w: ops.conv_transpose(t, w, 2, "same").numpy(), float32=False,
+    )  # fmt: skip

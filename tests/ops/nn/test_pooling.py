@@ -1,6 +1,6 @@
-"""Pooling ops: max and average pooling, 1-D and 2-D, valid and TensorFlow-SAME padding —
-forward against PyTorch, gradients against numerical differentiation and torch.autograd,
-second order against PyTorch; and Hessian-vector products of a tiny conv net."""
+"""Pooling ops: max and average pooling, 1-D to 3-D, valid and TensorFlow-SAME padding —
+forward against PyTorch and keras.ops, gradients against numerical differentiation and
+torch.autograd, second order against PyTorch; and Hessian-vector products of a tiny conv net."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from deepnum import ops
 from deepnum.ops.nn._window import make_window
 from tests.conftest import reference
 from tests.ops.helpers import check_op
+from tests.ops.keras_reference import check_keras
 from tests.ops.nn.test_conv import same_pads, torch_conv2d
 
 torch = reference("torch")
@@ -33,7 +34,7 @@ def torch_max_pool(x, pool, strides, padding):
     nd = x.ndim - 2
     xt = torch.movedim(x, -1, 1)
     xt = F.pad(xt, _pads_nchw(x.shape[1:-1], pool, strides, padding), value=-np.inf)
-    fn = F.max_pool1d if nd == 1 else F.max_pool2d
+    fn = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[nd - 1]
     return torch.movedim(fn(xt, pool, strides), 1, -1)
 
 
@@ -42,7 +43,7 @@ def torch_avg_pool(x, pool, strides, padding):
     nd = x.ndim - 2
     xt = torch.movedim(x, -1, 1)
     pads = _pads_nchw(x.shape[1:-1], pool, strides, padding)
-    fn = F.avg_pool1d if nd == 1 else F.avg_pool2d
+    fn = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[nd - 1]
     total = fn(F.pad(xt, pads), pool, strides) * float(np.prod(pool))
     count = fn(F.pad(torch.ones_like(xt), pads), pool, strides) * float(np.prod(pool))
     return torch.movedim(total / count, 1, -1)
@@ -115,7 +116,7 @@ def test_pooling_errors():
         ops.max_pool(x, 0)
     with pytest.raises(ValueError, match=r"`padding` argument.*'full'"):
         ops.average_pool(x, 2, padding="full")
-    with pytest.raises(ValueError, match=r"rank 3 .* or 4 .*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"rank 3 .*, 4 .* or 5 .*\(2, 2\)"):
         ops.max_pool(np.ones((2, 2)), 2)
     with pytest.raises(ValueError, match=r"does not fit"):
         ops.max_pool(x, 5)
@@ -164,3 +165,37 @@ def test_max_pool_without_recorded_argmax_still_differentiates():
     y.sum().backward()
     want = dn.grad(lambda t: ops.max_pool(t, 2).sum())(x.numpy())
     np.testing.assert_array_equal(x.grad.numpy(), want.numpy())
+
+
+POOL3D = [
+    ((2, 4, 4, 6, 2), (2, 2, 2), (2, 2, 2), "valid"),
+    ((1, 5, 6, 5, 2), (3, 2, 3), (2, 1, 2), "same"),
+    ((1, 5, 4, 4, 1), (3, 3, 3), (1, 1, 1), "same"),
+]
+
+
+@pytest.mark.parametrize("shape, pool, strides, padding", POOL3D, ids=str)
+def test_pool3d(shape, pool, strides, padding):
+    check_op(lambda x: ops.max_pool(x, pool, strides, padding),
+             lambda x: torch_max_pool(x, pool, strides, padding), shape)  # fmt: skip
+    check_op(lambda x: ops.average_pool(x, pool, strides, padding),
+             lambda x: torch_avg_pool(x, pool, strides, padding), shape)  # fmt: skip
+
+
+# Keras's torch backend pads an asymmetric SAME window with replicated edges and counts them in
+# the average; deepnum (as TensorFlow and JAX) averages the real pixels: those cases are left out.
+KERAS_POOL = [
+    ((2, 6, 6, 3), 2, None, "valid", "channels_last"),
+    ((2, 7, 5, 2), 3, 2, "same", "channels_last"),
+    ((2, 3, 6, 5), (2, 3), (1, 2), "valid", "channels_first"),
+    ((2, 9, 3), 3, 2, "same", "channels_last"),
+    ((1, 4, 5, 6, 2), 2, (2, 1, 2), "valid", "channels_last"),
+    ((1, 5, 5, 5, 2), 3, 1, "same", "channels_last"),
+]
+
+
+@pytest.mark.parametrize("shape, pool, strides, padding, data_format", KERAS_POOL, ids=str)
+@pytest.mark.parametrize("name", ["max_pool", "average_pool"])
+def test_against_keras(name, shape, pool, strides, padding, data_format):
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    check_keras(f"nn.{name}", x, pool, strides, padding, data_format, atol=1e-6)
