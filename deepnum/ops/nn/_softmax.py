@@ -3,6 +3,7 @@ axis, several axes (a tuple) or all of them (``axis=None``)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from deepnum.autodiff.function import Function
@@ -118,7 +119,15 @@ def softmax(x: Any, axis: Any = -1) -> Tensor:
         [0.5, 0.5]
     """
     x = float_tensor(x)
-    return Softmax(_axes(x, axis, "softmax"))(x)
+    axes = _axes(x, axis, "softmax")
+    if isinstance(axis, int) and x.shape[axes[0]] == 1:
+        warnings.warn(
+            f"You are using a softmax over axis {axis} of a tensor of shape {x.shape}. This "
+            "axis has size 1. The softmax operation will always return the value 1, which is "
+            "likely not what you intended. Did you mean to use a sigmoid instead?",
+            stacklevel=2,
+        )
+    return Softmax(axes)(x)
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Tensor:

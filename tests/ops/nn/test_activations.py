@@ -241,3 +241,9 @@ def test_sparsemax_against_keras_where_keras_is_right():
 def test_argument_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_softmax_over_an_axis_of_size_one_warns_as_keras():
+    with pytest.warns(UserWarning, match="axis has size 1"):
+        y = nn.softmax(np.ones((3, 1)))
+    np.testing.assert_array_equal(y.numpy(), np.ones((3, 1)))
