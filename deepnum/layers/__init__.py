@@ -90,5 +90,16 @@ from deepnum.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
-from deepnum.layers.rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
+from deepnum.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from deepnum.models.functional import Input, InputLayer

@@ -21,10 +21,6 @@ from deepnum.autodiff.variable import Variable
 from deepnum.layers.layer import Layer
 from deepnum.optimizers.base import Optimizer
 
-# deepnum's recurrent layers hold their weights themselves; Keras's hold them in a cell.
-_CELL_LAYERS = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
-
-
 @dataclass
 class Entry:
     """One object of the weights file: its group path, metadata name and own variables."""
@@ -194,12 +190,8 @@ def _visit(obj: Any, path: str, visited: set[int], out: list[Entry], opt_vars: A
         variables = opt_vars(obj) if opt_vars is not None else obj.variables
         out.append(Entry(path, obj.name, list(variables), obj))
         return
-    cell = _CELL_LAYERS.get(type(obj).__name__)
-    if cell is not None and type(obj).__module__.startswith("deepnum."):
-        out.append(Entry(path, obj.name, [], obj))
-        out.append(Entry(_join(path, "cell"), cell, own_variables(obj), obj))
-    else:
-        out.append(Entry(path, obj.name, own_variables(obj), obj))
+    # Recurrent layers hold their weights in `cell`, as Keras's: the walk finds it there.
+    out.append(Entry(path, obj.name, own_variables(obj), obj))
     for attr, child in _children(obj):
         if isinstance(child, (Layer, Optimizer)):
             _visit(child, _join(path, attr), visited, out, opt_vars)

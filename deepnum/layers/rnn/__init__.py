@@ -1,4 +1,10 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional and TimeDistributed wrappers."""
+"""Recurrent layers: the RNN layer and its cells (SimpleRNNCell, LSTMCell, GRUCell,
+StackedRNNCells), SimpleRNN, LSTM, GRU, and the Bidirectional and TimeDistributed wrappers."""
 
+from deepnum.layers.rnn.gru_cell import GRUCell
+from deepnum.layers.rnn.lstm_cell import LSTMCell
 from deepnum.layers.rnn.recurrent import GRU, LSTM, SimpleRNN
+from deepnum.layers.rnn.rnn import RNN
+from deepnum.layers.rnn.simple_rnn_cell import SimpleRNNCell
+from deepnum.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from deepnum.layers.rnn.wrappers import Bidirectional, TimeDistributed

@@ -1,5 +1,11 @@
-"""BaseRNN: what the recurrent layers SimpleRNN, LSTM and GRU share (arguments, sequence
-options, masks, initial and stateful states, dropout masks, output shapes and config)."""
+"""What the built-in recurrent cells share: Keras's cell arguments and their checks, the kernel,
+recurrent kernel and bias, the dropout masks (Keras's ``DropoutRNNCell``: one mask per call of
+the RNN, shared by all its steps), zero initial states and the config.
+
+``SimpleRNNCell``, ``LSTMCell`` and ``GRUCell`` subclass ``RNNCellBase``; each adds its step
+(``call``) and ``scan``, the whole sequence in one fused op, which ``RNN`` runs in place of the
+step-by-step loop.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from deepnum import activations, initializers, ops, regularizers
-from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.backend import default_rng, get_array_module
 from deepnum.layers import _args
-from deepnum.layers.input_spec import InputSpec, check_input_spec
 from deepnum.layers.layer import Layer
+from deepnum.ops.nn._fused import linear
 
 # Activations the fused loops implement, by the function object deepnum.activations.get returns.
 _FUSED_NAMES = {
@@ -23,39 +29,68 @@ _FUSED_NAMES = {
 }
 
 
-class BaseRNN(Layer):
-    """What SimpleRNN, LSTM and GRU share: arguments, sequence options, masks, initial and
-    carried (stateful) states, dropout masks, shapes and config. Subclasses set ``gates`` and
-    ``n_states`` and implement ``build`` and ``_run``."""
+def op_activation(fn: Any) -> Any:
+    """The name of a fused activation (so the op may use its fused loop), else ``fn``."""
+    return _FUSED_NAMES.get(fn, fn)
+
+
+def rate_arg(owner: str, arg: str, value: Any) -> float:
+    """A dropout fraction in [0, 1)."""
+    value = _args.number(owner, arg, value, 0.0, 1.0)
+    if value >= 1.0:
+        raise ValueError(
+            f"{owner}: argument `{arg}` must be a number in [0, 1), received {arg}={value!r}."
+        )
+    return value
+
+
+def seed_arg(owner: str, seed: Any) -> int | None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ValueError(
+            f"{owner}: argument `seed` must be None or an int, received seed={seed!r}."
+        )
+    return seed
+
+
+def forget_bias_initializer(units: int, base: Any) -> Any:
+    """Keras's ``unit_forget_bias``: ``base`` for the i, c, o blocks and ones for f."""
+
+    def init(shape: Any, dtype: Any = None) -> Any:
+        first = base((units,), dtype=dtype)
+        xp = get_array_module(first)
+        rest = base((2 * units,), dtype=dtype)
+        return xp.concatenate([first, xp.ones((units,), dtype=first.dtype), rest])
+
+    return init
+
+
+class RNNCellBase(Layer):
+    """Base of the built-in cells: arguments, weights, dropout masks, initial state, config.
+
+    Subclasses set ``gates`` (blocks of ``units`` columns in the kernels) and implement
+    ``build``, ``call(inputs, states, training)`` and ``scan(x, states, options, training)``.
+    """
 
     gates = 1
-    n_states = 1
 
     def __init__(
         self,
-        units,
-        activation,
-        use_bias,
-        kernel_initializer,
-        recurrent_initializer,
-        bias_initializer,
-        kernel_regularizer,
-        recurrent_regularizer,
-        bias_regularizer,
-        activity_regularizer,
-        kernel_constraint,
-        recurrent_constraint,
-        bias_constraint,
-        dropout,
-        recurrent_dropout,
-        seed,
-        return_sequences,
-        return_state,
-        go_backwards,
-        stateful,
-        unroll,
-        zero_output_for_mask=False,
-        **kwargs,
+        units: Any,
+        activation: Any,
+        use_bias: Any,
+        kernel_initializer: Any,
+        recurrent_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Any,
+        recurrent_regularizer: Any,
+        bias_regularizer: Any,
+        kernel_constraint: Any,
+        recurrent_constraint: Any,
+        bias_constraint: Any,
+        dropout: Any,
+        recurrent_dropout: Any,
+        seed: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         owner = type(self).__name__
@@ -68,48 +103,35 @@ class BaseRNN(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = _args.constraint(owner, "kernel_constraint", kernel_constraint)
         self.recurrent_constraint = _args.constraint(
             owner, "recurrent_constraint", recurrent_constraint
         )
         self.bias_constraint = _args.constraint(owner, "bias_constraint", bias_constraint)
-        self.dropout = _rate(owner, "dropout", dropout)
-        self.recurrent_dropout = _rate(owner, "recurrent_dropout", recurrent_dropout)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-            raise ValueError(
-                f"{owner}: argument `seed` must be None or an int, received seed={seed!r}."
-            )
-        self.seed = seed
+        self.dropout = rate_arg(owner, "dropout", dropout)
+        self.recurrent_dropout = rate_arg(owner, "recurrent_dropout", recurrent_dropout)
+        self.seed = seed_arg(owner, seed)
         self._rng = None if seed is None else np.random.default_rng(seed)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)  # accepted for compatibility: the fused loop never unrolls
-        self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.states: list[Tensor] | None = None
-        self.supports_masking = True
-        self.input_spec = InputSpec(ndim=3)
+        self._dropout_mask = self._recurrent_dropout_mask = None
         self.kernel = self.recurrent_kernel = self.bias = None
 
     @property
-    def state_size(self) -> list[int]:
-        return [self.units] * self.n_states
+    def output_size(self) -> int:
+        return self.units
 
     # ---------------------------------------------------------------- weights
     def _add_weights(self, input_shape: Any, bias_shape: tuple, bias_init: Any) -> None:
         shape = tuple(input_shape or ())
-        check_input_spec(self, InputSpec(ndim=3), shape)
-        features = shape[-1]
-        if features is None:
+        if len(shape) != 2 or shape[-1] is None:
             raise ValueError(
-                f'{type(self).__name__} layer "{self.name}" needs the feature axis of its '
-                f"inputs to be known to create its kernel, received {shape_str(shape)}."
+                f'{type(self).__name__} "{self.name}" builds from the shape of one step, '
+                f"(batch, features) with the features known, received {shape_str(shape)}. "
+                "Wrap the cell in keras.layers.RNN to run it over sequences "
+                "(batch, time, features)."
             )
         width = self.gates * self.units
         self.kernel = self.add_weight(
-            (features, width),
+            (shape[-1], width),
             self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
@@ -130,129 +152,80 @@ class BaseRNN(Layer):
                 constraint=self.bias_constraint,
                 name="bias",
             )
-        self.input_spec = InputSpec(ndim=3, axes={-1: features})
 
-    # ---------------------------------------------------------------- calling
-    def call(
-        self,
-        sequences: Tensor,
-        initial_state: Any = None,
-        mask: Any = None,
-        training: bool | None = None,
-    ) -> Any:
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if sequences.dtype.kind != "f":
-            sequences = ops.cast(sequences, self.dtype)
-        states = self._initial_states(sequences, initial_state)
-        x, input_masks, recurrent_masks = self._dropout_masks(sequences, training)
-        outputs = self._run(
-            x,
-            states,
-            dict(
-                mask=mask,
-                go_backwards=self.go_backwards,
-                return_sequences=self.return_sequences,
-                zero_output_for_mask=self.zero_output_for_mask,
-                input_masks=input_masks,
-                recurrent_masks=recurrent_masks,
-            ),
-        )
-        if self.stateful:
-            self.states = [s.detach() for s in outputs[1:]]
-        for out in outputs if self.activity_regularizer is not None else ():
-            _args.add_activity_loss(self, out)
-        return tuple(outputs) if self.return_state else outputs[0]
+    def get_initial_state(self, batch_size: int | None = None) -> list[Tensor]:
+        """Zero states, one ``(batch_size, size)`` tensor per entry of ``state_size``."""
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        return [ops.zeros((batch_size, size), dtype=self.dtype) for size in sizes]
 
-    def _run(self, x: Tensor, states: list[Tensor], options: dict) -> tuple:
-        raise NotImplementedError
-
-    def _op_activation(self, fn: Any) -> Any:
-        """The name of a fused activation (so the op may use its fused loop), else ``fn``."""
-        return _FUSED_NAMES.get(fn, fn)
-
-    def _initial_states(self, x: Tensor, initial_state: Any) -> list[Tensor]:
-        batch = x.shape[0]
-        xp = get_array_module(x.data)
-        if initial_state is None and self.stateful:
-            if self.states is not None and self.states[0].shape[0] != batch:
-                raise ValueError(
-                    f'Stateful layer "{self.name}" holds states for batches of '
-                    f"{self.states[0].shape[0]} samples, received a batch of {batch}. Feed "
-                    "batches of a fixed size or call reset_states()."
-                )
-            initial_state = self.states
-        if initial_state is None:
-            return [
-                Tensor._make(xp.zeros((batch, self.units), dtype=x.dtype))
-                for _ in range(self.n_states)
-            ]
-        states = (
-            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        )
-        if len(states) != self.n_states:
-            raise ValueError(
-                f'{type(self).__name__} layer "{self.name}" expects {self.n_states} initial '
-                f"state tensor(s) of shape (batch, {self.units}), received {len(states)}."
-            )
-        states = [as_tensor(s, like=x) for s in states]
-        return [s if s.dtype == x.dtype else ops.cast(s, x.dtype) for s in states]
-
-    def reset_states(self) -> None:
-        """Set the carried states of a stateful layer back to zeros."""
-        if self.states is not None:
-            self.states = [Tensor._make(s.xp.zeros_like(s.data)) for s in self.states]
-
-    reset_state = reset_states
-
-    def _dropout_masks(self, x: Tensor, training: Any) -> tuple:
-        """Apply input dropout (one mask shared by all steps, as Keras); with recurrent dropout
-        return per-gate masks for the composite path instead."""
-        if not training or (self.dropout == 0 and self.recurrent_dropout == 0):
-            return x, None, None
-        xp = get_array_module(x.data)
-        batch, _, features = x.shape
-        gates = self.gates if self.recurrent_dropout else None
-        in_masks = rec_masks = None
-        if self.dropout:
-            in_masks = self._bernoulli(xp, (gates or 1, batch, features), self.dropout, x.dtype)
-        if self.recurrent_dropout:
-            rec_masks = self._bernoulli(
-                xp, (gates, batch, self.units), self.recurrent_dropout, x.dtype
-            )
-            return x, in_masks, rec_masks
-        return x * in_masks[0][:, None, :], None, None
+    # ---------------------------------------------------------------- dropout
+    @property
+    def _mask_count(self) -> int | None:
+        """Keras's cells drop each gate's input with its own mask when recurrent dropout is on
+        (its implementation 1); otherwise one mask serves all gates."""
+        return self.gates if self.recurrent_dropout and self.gates > 1 else None
 
     def _bernoulli(self, xp: Any, shape: tuple, rate: float, dtype: Any) -> Any:
+        """Inverted-dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``."""
         rng = self._rng if self._rng is not None else default_rng()
         keep = rng.random(shape) >= rate
         return xp.asarray(keep.astype(dtype) / dtype.type(1 - rate))
 
-    # ---------------------------------------------------------------- shapes and config
-    def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
-        batch, time = sequences_shape[0], sequences_shape[1]
-        out = (batch, time, self.units) if self.return_sequences else (batch, self.units)
-        if self.return_state:
-            return (out,) + tuple((batch, self.units) for _ in range(self.n_states))
-        return out
+    def _make_mask(self, like: Any, rate: float) -> Any:
+        data = like.data if isinstance(like, Tensor) else like
+        count = self._mask_count
+        shape = tuple(data.shape) if count is None else (count,) + tuple(data.shape)
+        return self._bernoulli(get_array_module(data), shape, rate, data.dtype)
 
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        out_mask = mask if self.return_sequences else None
-        if self.return_state:
-            return [out_mask] + [None] * self.n_states
-        return out_mask
+    def get_dropout_mask(self, step_input: Any) -> Any:
+        """The input-dropout mask of this call (made on first use, then reused by every step):
+        ``(batch, features)``, or ``(gates, batch, features)`` with recurrent dropout."""
+        if self._dropout_mask is None and self.dropout > 0:
+            self._dropout_mask = self._make_mask(step_input, self.dropout)
+        return self._dropout_mask
 
+    def get_recurrent_dropout_mask(self, step_input: Any) -> Any:
+        """The recurrent-dropout mask of this call, like ``get_dropout_mask`` for the state."""
+        if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
+            self._recurrent_dropout_mask = self._make_mask(step_input, self.recurrent_dropout)
+        return self._recurrent_dropout_mask
+
+    def reset_dropout_mask(self) -> None:
+        self._dropout_mask = None
+
+    def reset_recurrent_dropout_mask(self) -> None:
+        self._recurrent_dropout_mask = None
+
+    def _step_masks(self, inputs: Tensor, h: Tensor, training: Any) -> tuple:
+        """``(inputs, input_masks, recurrent_mask)`` for one step: a single input mask is
+        applied here; per-gate masks (with recurrent dropout) are returned for the gates."""
+        if not training:
+            return inputs, None, None
+        in_mask = self.get_dropout_mask(inputs)
+        rec_mask = self.get_recurrent_dropout_mask(h)
+        if in_mask is not None and self._mask_count is None:
+            inputs, in_mask = inputs * in_mask, None
+        return inputs, in_mask, rec_mask
+
+    def _sequence_dropout(self, x: Tensor, h0: Tensor, training: Any) -> tuple:
+        """``(x, input_masks, recurrent_masks)`` for the fused ops: with input dropout only, the
+        inputs multiplied by one mask shared by all steps; with recurrent dropout, the per-gate
+        masks for the composite path."""
+        if not training or (self.dropout == 0 and self.recurrent_dropout == 0):
+            return x, None, None
+        in_mask = self.get_dropout_mask(x[:, 0])
+        rec_mask = self.get_recurrent_dropout_mask(h0)
+        if self.recurrent_dropout == 0:
+            return x * in_mask[:, None, :], None, None
+        if self.gates == 1:  # a SimpleRNNCell's single masks, as one "gate"
+            in_mask = None if in_mask is None else in_mask[None]
+            return x, in_mask, rec_mask[None]
+        return x, in_mask, rec_mask
+
+    # ---------------------------------------------------------------- config
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
-            "stateful": self.stateful,
-            "unroll": self.unroll,
-            "zero_output_for_mask": self.zero_output_for_mask,
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
@@ -262,7 +235,6 @@ class BaseRNN(Layer):
             "kernel_regularizer": _args.serialize_regularizer(self.kernel_regularizer),
             "recurrent_regularizer": _args.serialize_regularizer(self.recurrent_regularizer),
             "bias_regularizer": _args.serialize_regularizer(self.bias_regularizer),
-            "activity_regularizer": _args.serialize_regularizer(self.activity_regularizer),
             "kernel_constraint": _args.serialize_constraint(self.kernel_constraint),
             "recurrent_constraint": _args.serialize_constraint(self.recurrent_constraint),
             "bias_constraint": _args.serialize_constraint(self.bias_constraint),
@@ -272,10 +244,21 @@ class BaseRNN(Layer):
         }
 
 
-def _rate(owner: str, arg: str, value: Any) -> float:
-    value = _args.number(owner, arg, value, 0.0, 1.0)
-    if value >= 1.0:
-        raise ValueError(
-            f"{owner}: argument `{arg}` must be a number in [0, 1), received {arg}={value!r}."
-        )
-    return value
+def gate_inputs(x: Tensor, kernel: Tensor, bias: Any, masks: Any, gates: int) -> Tensor:
+    """``x W + b`` for one step; with per-gate dropout masks ``(gates, batch, features)`` each
+    gate's block sees its own dropped-out input."""
+    if masks is None:
+        return linear(x, kernel, bias)
+    n = kernel.shape[1] // gates
+    parts = [linear(x * masks[g], kernel[:, g * n : (g + 1) * n]) for g in range(gates)]
+    z = ops.concatenate(parts, axis=-1)
+    return z if bias is None else z + bias
+
+
+def gate_recurrent(h: Tensor, recurrent_kernel: Tensor, masks: Any, gates: int) -> Tensor:
+    """``h U`` for one step; with per-gate recurrent dropout masks ``(gates, batch, units)``."""
+    if masks is None:
+        return h @ recurrent_kernel
+    n = recurrent_kernel.shape[1] // gates
+    parts = [(h * masks[g]) @ recurrent_kernel[:, g * n : (g + 1) * n] for g in range(gates)]
+    return ops.concatenate(parts, axis=-1)

@@ -1,19 +1,92 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU with Keras 3's arguments, defaults, weight layouts
-and masking rules. The maths of all time steps runs in one fused op (``deepnum.ops.nn._recurrent``).
-"""
+and masking rules. Each is an ``RNN`` over its cell (as in Keras: the weights live in
+``layer.cell``, which Keras's files store under ``<layer>/cell``); the maths of all time steps
+runs in one fused op (``deepnum.ops.nn._recurrent``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from deepnum.layers import _args
+from deepnum.layers.input_spec import InputSpec
+from deepnum.layers.rnn.gru_cell import GRUCell
+from deepnum.layers.rnn.lstm_cell import LSTMCell
+from deepnum.layers.rnn.rnn import RNN
+from deepnum.layers.rnn.simple_rnn_cell import SimpleRNNCell
 
-from deepnum import activations
-from deepnum.layers.rnn.base_rnn import BaseRNN
-from deepnum.ops.nn import _recurrent as rnn_ops
+
+def _cell_property(name: str) -> property:
+    return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
 
 
-class SimpleRNN(BaseRNN):
+def _make_cell(owner: str, cls: type, name: str, units: Any, kwargs: dict, **arguments: Any):
+    """The layer's cell, named as Keras names it; argument errors name the layer."""
+    try:
+        return cls(
+            units,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name=name,
+            **arguments,
+        )
+    except ValueError as e:
+        raise ValueError(str(e).replace(f"{cls.__name__}:", f"{owner}:", 1)) from None
+
+
+def _check_use_cudnn(owner: str, use_cudnn: Any) -> Any:
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError(
+            f"{owner}: argument `use_cudnn` must be 'auto', True or False, "
+            f"received use_cudnn={use_cudnn!r}."
+        )
+    return use_cudnn
+
+
+class _CellLayer(RNN):
+    """An RNN over one built-in cell whose arguments are the layer's (SimpleRNN, LSTM, GRU)."""
+
+    units = _cell_property("units")
+    activation = _cell_property("activation")
+    use_bias = _cell_property("use_bias")
+    kernel_initializer = _cell_property("kernel_initializer")
+    recurrent_initializer = _cell_property("recurrent_initializer")
+    bias_initializer = _cell_property("bias_initializer")
+    kernel_regularizer = _cell_property("kernel_regularizer")
+    recurrent_regularizer = _cell_property("recurrent_regularizer")
+    bias_regularizer = _cell_property("bias_regularizer")
+    kernel_constraint = _cell_property("kernel_constraint")
+    recurrent_constraint = _cell_property("recurrent_constraint")
+    bias_constraint = _cell_property("bias_constraint")
+    dropout = _cell_property("dropout")
+    recurrent_dropout = _cell_property("recurrent_dropout")
+    seed = _cell_property("seed")
+    kernel = _cell_property("kernel")
+    recurrent_kernel = _cell_property("recurrent_kernel")
+    bias = _cell_property("bias")
+
+    def _finish_init(self) -> None:
+        self.input_spec = InputSpec(ndim=3)
+
+    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
+        super().build(sequences_shape, initial_state_shape)
+        self.input_spec = InputSpec(ndim=3, axes={-1: self.cell.kernel.shape[0]})
+
+    def get_config(self) -> dict:
+        cell = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell.pop(key, None)
+        return {
+            **self._sequence_config(),
+            **cell,
+            "activity_regularizer": _args.serialize_regularizer(self.activity_regularizer),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> RNN:
+        return cls(**config)
+
+
+class SimpleRNN(_CellLayer):
     """Fully-connected RNN: the output is fed back as the next step's state.
 
     ``h_t = activation(x_t W + h_{t-1} U + b)`` with kernel ``W`` ``(features, units)``,
@@ -69,48 +142,24 @@ class SimpleRNN(BaseRNN):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        cell = _make_cell(
+            "SimpleRNN", SimpleRNNCell, "simple_rnn_cell", units, kwargs,
+            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
+        )  # fmt: skip
         super().__init__(
-            units,
-            activation,
-            use_bias,
-            kernel_initializer,
-            recurrent_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            recurrent_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            recurrent_constraint,
-            bias_constraint,
-            dropout,
-            recurrent_dropout,
-            seed,
-            return_sequences,
-            return_state,
-            go_backwards,
-            stateful,
-            unroll,
-            **kwargs,
-        )
-
-    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
-        self._add_weights(sequences_shape, (self.units,), self.bias_initializer)
-        self.built = True
-
-    def _run(self, x, states, options):
-        return rnn_ops.simple_rnn(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            activation=self._op_activation(self.activation),
-            **options,
-        )
+            cell, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
+        )  # fmt: skip
+        self._finish_init()
 
 
-class LSTM(BaseRNN):
+class LSTM(_CellLayer):
     """Long short-term memory layer (Hochreiter & Schmidhuber, 1997), Keras's formulation.
 
     With z = x_t W + h_{t-1} U + b split into the gate blocks i, f, c, o (Keras's order)::
@@ -126,6 +175,7 @@ class LSTM(BaseRNN):
         units: dimensionality of the output (a positive integer).
         activation: default ``"tanh"``; recurrent_activation: default ``"sigmoid"``.
         unit_forget_bias: initialise the forget-gate bias to 1 (default True).
+        use_cudnn: accepted for compatibility ('auto', True or False).
         Other arguments as in ``SimpleRNN``. With return_state the outputs are
         ``(output, h, c)``; ``initial_state`` is ``[h0, c0]``.
 
@@ -137,8 +187,8 @@ class LSTM(BaseRNN):
         ((2, 10, 4), (2, 4), (2, 4))
     """
 
-    gates = 4
-    n_states = 2
+    recurrent_activation = _cell_property("recurrent_activation")
+    unit_forget_bias = _cell_property("unit_forget_bias")
 
     def __init__(
         self,
@@ -169,79 +219,27 @@ class LSTM(BaseRNN):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("implementation", None)
+        cudnn = _check_use_cudnn("LSTM", use_cudnn)
+        cell = _make_cell(
+            "LSTM", LSTMCell, "lstm_cell", units, kwargs,
+            activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
+        )  # fmt: skip
         super().__init__(
-            units,
-            activation,
-            use_bias,
-            kernel_initializer,
-            recurrent_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            recurrent_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            recurrent_constraint,
-            bias_constraint,
-            dropout,
-            recurrent_dropout,
-            seed,
-            return_sequences,
-            return_state,
-            go_backwards,
-            stateful,
-            unroll,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(
-                "LSTM: argument `use_cudnn` must be 'auto', True or False, "
-                f"received use_cudnn={use_cudnn!r}."
-            )
-        self.use_cudnn = use_cudnn
-
-    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
-        init = self.bias_initializer
-        if self.unit_forget_bias:
-            units, base = self.units, self.bias_initializer
-
-            def init(shape: Any, dtype: Any = None) -> np.ndarray:
-                ones = np.ones((units,), dtype=dtype)
-                return np.concatenate(
-                    [
-                        np.asarray(base((units,), dtype=dtype)),
-                        ones,
-                        np.asarray(base((2 * units,), dtype=dtype)),
-                    ]
-                )
-
-        self._add_weights(sequences_shape, (4 * self.units,), init)
-        self.built = True
-
-    def _run(self, x, states, options):
-        return rnn_ops.lstm(
-            x,
-            states[0],
-            states[1],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            activation=self._op_activation(self.activation),
-            recurrent_activation=self._op_activation(self.recurrent_activation),
-            **options,
-        )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "unit_forget_bias": self.unit_forget_bias,
-        }
+            cell, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
+        )  # fmt: skip
+        self._finish_init()
+        self.use_cudnn = cudnn
 
 
-class GRU(BaseRNN):
+class GRU(_CellLayer):
     """Gated recurrent unit (Cho et al., 2014), Keras's formulation with ``reset_after=True``.
 
     With x_* = x_t W_* + b_* and r_* = h_{t-1} U_* + b'_* for the gate blocks z, r, h (Keras's
@@ -259,6 +257,7 @@ class GRU(BaseRNN):
         units: dimensionality of the output (a positive integer).
         activation: default ``"tanh"``; recurrent_activation: default ``"sigmoid"``.
         reset_after: default True (Keras 3 and cuDNN's convention).
+        use_cudnn: accepted for compatibility ('auto', True or False).
         Other arguments as in ``SimpleRNN``.
 
     Example:
@@ -270,7 +269,8 @@ class GRU(BaseRNN):
         [(8, 12), (4, 12), (2, 12)]
     """
 
-    gates = 3
+    recurrent_activation = _cell_property("recurrent_activation")
+    reset_after = _cell_property("reset_after")
 
     def __init__(
         self,
@@ -301,60 +301,21 @@ class GRU(BaseRNN):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("implementation", None)
+        cudnn = _check_use_cudnn("GRU", use_cudnn)
+        cell = _make_cell(
+            "GRU", GRUCell, "gru_cell", units, kwargs,
+            activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, reset_after=reset_after, seed=seed,
+        )  # fmt: skip
         super().__init__(
-            units,
-            activation,
-            use_bias,
-            kernel_initializer,
-            recurrent_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            recurrent_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            recurrent_constraint,
-            bias_constraint,
-            dropout,
-            recurrent_dropout,
-            seed,
-            return_sequences,
-            return_state,
-            go_backwards,
-            stateful,
-            unroll,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.reset_after = bool(reset_after)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(
-                "GRU: argument `use_cudnn` must be 'auto', True or False, "
-                f"received use_cudnn={use_cudnn!r}."
-            )
-        self.use_cudnn = use_cudnn
-
-    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
-        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-        self._add_weights(sequences_shape, shape, self.bias_initializer)
-        self.built = True
-
-    def _run(self, x, states, options):
-        return rnn_ops.gru(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            activation=self._op_activation(self.activation),
-            recurrent_activation=self._op_activation(self.recurrent_activation),
-            reset_after=self.reset_after,
-            **options,
-        )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "reset_after": self.reset_after,
-        }
+            cell, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+            activity_regularizer=activity_regularizer, **kwargs,
+        )  # fmt: skip
+        self._finish_init()
+        self.use_cudnn = cudnn

@@ -178,7 +178,7 @@ def test_dropout_only_in_training_and_seeded(cls):
     again = getattr(layers, cls)(4, dropout=0.5, recurrent_dropout=0.3, seed=1)
     again(x)
     again.set_weights(layer.get_weights())
-    layer._rng = np.random.default_rng(1)
+    layer.cell._rng = np.random.default_rng(1)
     np.testing.assert_array_equal(again(x, training=True).numpy(), layer(x, training=True).numpy())
 
 
@@ -200,7 +200,7 @@ def test_recurrent_dropout_uses_keras_per_gate_masks(cls):
     k.cell._recurrent_dropout_mask = [K.ops.convert_to_tensor(m) for m in rec_masks]
     want = k(x, training=True).detach().numpy()
     queue = [in_masks, rec_masks]
-    d._bernoulli = lambda xp, shape, rate, dtype: queue.pop(0)
+    d.cell._bernoulli = lambda xp, shape, rate, dtype: queue.pop(0)
     np.testing.assert_allclose(d(x, training=True).numpy(), want, atol=1e-5)
 
 

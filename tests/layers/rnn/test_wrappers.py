@@ -47,7 +47,7 @@ def test_bidirectional_weight_order_names_and_fresh_copies():
     bi = layers.Bidirectional(inner)
     bi(data(2, 5, 3))
     assert [w.path for w in bi.weights] == [
-        f"{side}_enc/{name}"
+        f"{side}_enc/lstm_cell/{name}"
         for side in ("forward", "backward")
         for name in ("kernel", "recurrent_kernel", "bias")
     ]
