@@ -107,6 +107,8 @@ class Sparsemax(Function):
 
 
 def _axes(x: Tensor, axis: Any, op: str) -> tuple[int, ...]:
+    if axis == -1 and x.ndim and type(axis) is int:  # the common case, without the checks
+        return (x.ndim - 1,)
     return canonical_axes(axis, x.ndim, op)
 
 
