@@ -1,5 +1,7 @@
 """Optimizers (Keras 3's ``keras.optimizers``): SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW,
-Adamax, Nadam, Lion, and learning-rate ``schedules``.
+Adamax, Nadam, Lion, Lamb, Ftrl, Adafactor, Muon, ScheduleFreeAdamW; the wrappers
+LossScaleOptimizer and MultiOptimizer (with OptimizerMap); learning-rate ``schedules``; and
+``legacy`` (Keras 2's names, which raise as in Keras 3).
 
 Example:
     >>> import deepnum as dn
@@ -12,10 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepnum.optimizers import schedules
+from deepnum.optimizers import legacy, schedules
+from deepnum.optimizers.adafactor import Adafactor
 from deepnum.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from deepnum.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from deepnum.optimizers.base import Optimizer
+from deepnum.optimizers.ftrl import Ftrl
+from deepnum.optimizers.lamb import Lamb
+from deepnum.optimizers.loss_scale import LossScaleOptimizer
+from deepnum.optimizers.multi import MultiOptimizer, OptimizerMap
+from deepnum.optimizers.muon import Muon
+from deepnum.optimizers.schedule_free import ScheduleFreeAdamW
 from deepnum.optimizers.serialization import build_from_config, resolve_class, serialize_object
 from deepnum.optimizers.sgd import SGD, Lion
 
@@ -24,6 +33,11 @@ _BUILTINS: dict[str, type] = {
     cls.__name__.lower(): cls
     for cls in (Optimizer, SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Lion)
 }
+_BUILTINS.update(
+    (cls.__name__.lower(), cls)
+    for cls in (Adafactor, Ftrl, Lamb, Muon, ScheduleFreeAdamW)
+    + (LossScaleOptimizer, MultiOptimizer, OptimizerMap)
+)
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
@@ -80,16 +94,25 @@ def get(identifier: Any) -> Optimizer | None:
 __all__ = [
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
     "Lion",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

@@ -99,6 +99,9 @@ class Optimizer(OptimizerState):
     #: Code that caches a variable's ``.data`` array across ``build`` would then see stale
     #: values, which is why it is off by default; set it on the class or an instance.
     flat_parameters: bool = False
+    #: True for optimizers whose update of a variable depends on the whole variable (its norm,
+    #: its shape: Lamb, Adafactor, Muon); they never run ``update_step`` on the flat buffer.
+    _per_variable_update: bool = False
 
     def __init__(
         self,
@@ -169,7 +172,7 @@ class Optimizer(OptimizerState):
         self._trainable_variables_indices: dict[int, int] = {}
         self._iterations = self.add_variable((), initializer=0, dtype="int64", name="iteration")
         self._learning_rate: Any = None
-        self.learning_rate = learning_rate
+        self._set_learning_rate(learning_rate)
 
     # ------------------------------------------------------------------ learning rate, step
     @property
@@ -188,14 +191,22 @@ class Optimizer(OptimizerState):
     @property
     def learning_rate(self) -> Any:
         """The current learning rate: a float32 Variable, or the schedule at ``iterations``."""
+        return self._get_current_learning_rate()
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate: Any) -> None:
+        self._set_learning_rate(learning_rate)
+
+    def _get_current_learning_rate(self) -> Any:
         if isinstance(self._learning_rate, LearningRateSchedule):
             return self._learning_rate(self._iterations)
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
         return self._learning_rate()
 
-    @learning_rate.setter
-    def learning_rate(self, learning_rate: Any) -> None:
+    def _set_learning_rate(self, learning_rate: Any) -> None:
+        # Wrappers (LossScaleOptimizer, MultiOptimizer) override the public property; the
+        # constructor still creates this optimizer's own `learning_rate` variable, as Keras.
         owner = type(self).__name__
         if isinstance(learning_rate, LearningRateSchedule) or (
             callable(learning_rate) and not isinstance(learning_rate, Tensor)
@@ -220,7 +231,8 @@ class Optimizer(OptimizerState):
         self._variables.insert(1, self._variables.pop())
 
     def _current_learning_rate(self) -> float:
-        return float(to_numpy(getattr(self.learning_rate, "data", self.learning_rate)))
+        learning_rate = self._get_current_learning_rate()
+        return float(to_numpy(getattr(learning_rate, "data", learning_rate)))
 
     def build(self, var_list: Sequence[Variable]) -> None:
         """Create the optimizer state for ``var_list`` (subclasses add their slots after).
@@ -232,7 +244,8 @@ class Optimizer(OptimizerState):
         self._trainable_variables = var_list
         self._trainable_variables_indices = {id(v): i for i, v in enumerate(var_list)}
         self._layout = FlatLayout(var_list) if FlatLayout.fits(var_list) else None
-        if self.flat_parameters and self._layout and FlatParameters.can_adopt(var_list):
+        flat_ok = self.flat_parameters and not self._per_variable_update
+        if flat_ok and self._layout and FlatParameters.can_adopt(var_list):
             self._flat = FlatParameters(self._layout, var_list)
         if self.use_ema:
             self._model_variables_moving_average = self.add_optimizer_variables(var_list, "average")
@@ -384,6 +397,58 @@ class Optimizer(OptimizerState):
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         """Update ``variable`` (and its slots) in place; ``gradient`` must not be modified."""
         raise NotImplementedError(f"{type(self).__name__} must implement `update_step`.")
+
+    def assign(self, variable: Variable, value: Any) -> None:
+        """``variable ← value`` in place (Keras's hook for custom ``update_step`` code)."""
+        variable.assign(value)
+
+    def assign_add(self, variable: Variable, value: Any) -> None:
+        """``variable ← variable + value`` in place."""
+        variable.assign_add(value)
+
+    def assign_sub(self, variable: Variable, value: Any) -> None:
+        """``variable ← variable − value`` in place."""
+        variable.assign_sub(value)
+
+    def stateless_apply(
+        self, optimizer_variables: Sequence[Any], grads: Sequence[Any], trainable_variables: Any
+    ) -> tuple[list[Any], list[Any]]:
+        """:meth:`apply` on given values, leaving this optimizer and the variables unchanged.
+
+        Args:
+            optimizer_variables: one array per entry of :attr:`variables`.
+            grads: one gradient per variable the optimizer was built with.
+            trainable_variables: one array per variable the optimizer was built with.
+
+        Returns:
+            ``(new trainable values, new optimizer values)``, as lists of arrays.
+        """
+        if not self.built:
+            raise ValueError(
+                f"{self.name}: stateless_apply() needs a built optimizer; call "
+                "`optimizer.build(trainable_variables)` first."
+            )
+        own, model = self.variables, self._trainable_variables
+        for given, expected, what in (
+            (optimizer_variables, own, "`optimizer_variables` (one per optimizer.variables)"),
+            (trainable_variables, model, "`trainable_variables` (one per built variable)"),
+        ):
+            if len(given) != len(expected):
+                raise ValueError(
+                    f"{self.name}: stateless_apply() expects {len(expected)} arrays in {what}; "
+                    f"received {len(given)}."
+                )
+        saved = [v.numpy().copy() for v in own + model]
+        try:
+            for variable, value in zip(
+                own + model, list(optimizer_variables) + list(trainable_variables)
+            ):
+                variable.assign(value)
+            self.apply(grads)
+            return [v.numpy().copy() for v in model], [v.numpy().copy() for v in own]
+        finally:
+            for variable, value in zip(own + model, saved):
+                variable.assign(value)
 
     def _check_variables_are_known(self, variables: Sequence[Variable]) -> None:
         for v in variables:

@@ -77,7 +77,9 @@ class OptimizerState:
         ``"<reference path>_<name>"`` as in Keras."""
         ref = reference_variable.data
         value = get_array_module(ref).full(ref.shape, _constant(initializer), dtype=ref.dtype)
-        return self._track(self._slot_variable(value, reference_variable, name))
+        slot = self._track(self._slot_variable(value, reference_variable, name))
+        self._slot_arrays.setdefault(name or "var", {})[id(reference_variable)] = slot.data
+        return slot
 
     def _slot_variable(self, value: Any, reference_variable: Variable, name: str | None) -> Any:
         path = str(getattr(reference_variable, "path", "var")).replace("/", "_")
@@ -150,7 +152,7 @@ class OptimizerState:
                 f"{self.name}: set_weights() needs a built optimizer; call "
                 "`optimizer.build(trainable_variables)` first."
             )
-        for variable, weight in zip(self._variables, weights):
+        for variable, weight in zip(self.variables, weights):
             if tuple(np.shape(weight)) != variable.shape:
                 raise ValueError(
                     f"{self.name}: optimizer variable {variable.path!r} has shape "
@@ -161,20 +163,21 @@ class OptimizerState:
 
     def save_own_variables(self, store: dict[str, Any]) -> None:
         """Write the state into ``store`` as ``{"0": iteration, "1": learning_rate, ...}``."""
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy().copy()
 
     def load_own_variables(self, store: dict[str, Any]) -> None:
         """Read the state written by :meth:`save_own_variables` (Keras's layout too)."""
-        if len(store) != len(self._variables):
+        variables = self.variables
+        if len(store) != len(variables):
             warnings.warn(
                 f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(self._variables)} variables whereas the saved optimizer has "
+                f"{len(variables)} variables whereas the saved optimizer has "
                 f"{len(store)} variables.",
                 stacklevel=2,
             )
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(variables):
             variable.assign(store[str(i)])
 
 

@@ -21,6 +21,7 @@ from deepnum.autodiff.variable import Variable
 from deepnum.layers.layer import Layer
 from deepnum.optimizers.base import Optimizer
 
+
 @dataclass
 class Entry:
     """One object of the weights file: its group path, metadata name and own variables."""
@@ -131,6 +132,8 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
     from deepnum.models.sequential import Sequential
 
     if isinstance(obj, Optimizer):
+        # Wrappers (LossScaleOptimizer, MultiOptimizer) name the optimizers Keras nests.
+        yield from getattr(obj, "_saveable_children", list)()
         return
     attrs: dict[str, Any] = {}
     if isinstance(obj, Sequential) or is_functional(obj):
@@ -189,9 +192,8 @@ def _visit(obj: Any, path: str, visited: set[int], out: list[Entry], opt_vars: A
     if isinstance(obj, Optimizer):
         variables = opt_vars(obj) if opt_vars is not None else obj.variables
         out.append(Entry(path, obj.name, list(variables), obj))
-        return
-    # Recurrent layers hold their weights in `cell`, as Keras's: the walk finds it there.
-    out.append(Entry(path, obj.name, own_variables(obj), obj))
+    else:  # recurrent layers hold their weights in `cell`, as Keras's: the walk finds it there
+        out.append(Entry(path, obj.name, own_variables(obj), obj))
     for attr, child in _children(obj):
         if isinstance(child, (Layer, Optimizer)):
             _visit(child, _join(path, attr), visited, out, opt_vars)
