@@ -2,10 +2,13 @@
 
 from deepnum.callbacks.callback import Callback, CallbackList, History
 from deepnum.callbacks.checkpoint import BackupAndRestore, ModelCheckpoint
-from deepnum.callbacks.logging import CSVLogger, TensorBoard
+from deepnum.callbacks.ema import SwapEMAWeights
+from deepnum.callbacks.logging import CSVLogger
 from deepnum.callbacks.monitoring import EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 from deepnum.callbacks.progbar import ProgbarLogger
+from deepnum.callbacks.remote import RemoteMonitor
 from deepnum.callbacks.scheduling import LambdaCallback, LearningRateScheduler
+from deepnum.callbacks.tensorboard import TensorBoard
 
 __all__ = [
     "BackupAndRestore",
@@ -19,6 +22,8 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
 ]

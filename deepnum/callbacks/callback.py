@@ -27,8 +27,15 @@ class Callback:
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)  # Keras 2's name, still called by Keras 3
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
     def on_test_begin(self, logs=None): ...
     def on_test_end(self, logs=None): ...
     def on_test_batch_begin(self, batch, logs=None): ...
@@ -40,23 +47,58 @@ class Callback:
 
 
 class CallbackList(Callback):
-    """Calls every callback's hook in order."""
+    """Calls every callback's hook in order (Keras's ``keras.callbacks.CallbackList``).
+
+    Args:
+        callbacks: the callbacks (nested lists are flattened).
+        add_history: append a :class:`History` unless one is in ``callbacks``.
+        add_progbar: append a ``ProgbarLogger`` unless one is in ``callbacks``.
+        model: the model, given to every callback (and ``model.history`` is set to the
+            History).
+        **params: given to every callback as ``callback.params`` (``epochs``, ``steps``,
+            ``verbose``).
+
+    Example:
+        >>> cbs = CallbackList([History()], add_progbar=True, epochs=1, steps=2, verbose=0)
+        >>> [type(c).__name__ for c in cbs.callbacks], cbs.callbacks[0].params["steps"]
+        (['History', 'ProgbarLogger'], 2)
+    """
 
     def __init__(
-        self, callbacks: list[Callback] | None = None, model: Any = None, **params: Any
+        self,
+        callbacks: list[Callback] | None = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
     ) -> None:
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _flatten(callbacks) if callbacks else []
+        self._add_default_callbacks(add_history, add_progbar)
         if model is not None:
             self.set_model(model)
         if params:
             self.set_params(params)
+
+    def _add_default_callbacks(self, add_history: bool, add_progbar: bool) -> None:
+        from deepnum.callbacks.progbar import ProgbarLogger
+
+        self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        self._progbar = next((c for c in self.callbacks if isinstance(c, ProgbarLogger)), None)
+        if self._history is None and add_history:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if self._progbar is None and add_progbar:
+            self._progbar = ProgbarLogger()
+            self.callbacks.append(self._progbar)
 
     def append(self, callback: Callback) -> None:
         self.callbacks.append(callback)
 
     def set_model(self, model: Any) -> None:
         super().set_model(model)
+        if self._history is not None and model is not None:
+            model.history = self._history
         for c in self.callbacks:
             c.set_model(model)
 
@@ -80,6 +122,12 @@ class CallbackList(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._call("on_epoch_end", epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        self._call("on_batch_begin", batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self._call("on_batch_end", batch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
         self._call("on_train_batch_begin", batch, logs)
@@ -130,3 +178,10 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
         if self.model is not None:
             self.model.history = self
+
+
+def _flatten(callbacks: Any) -> list[Callback]:
+    """Callbacks from a (possibly nested) list or tuple, in order."""
+    if not isinstance(callbacks, (list, tuple)):
+        return [callbacks]
+    return [c for item in callbacks for c in _flatten(item)]

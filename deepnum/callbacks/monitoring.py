@@ -171,10 +171,24 @@ class ReduceLROnPlateau(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as the loss becomes NaN or infinite."""
+    """Stop training as soon as the loss becomes NaN or infinite.
 
-    def on_train_batch_end(self, batch, logs=None):
+    Args:
+        raise_error: raise a RuntimeError at once (ending ``fit`` without running
+            ``on_train_end``) instead of stopping after the batch.
+    """
+
+    def __init__(self, raise_error: bool = False) -> None:
+        super().__init__()
+        self.raise_error = raise_error
+
+    def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
+            if self.raise_error:
+                raise RuntimeError(
+                    f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                    "Terminating training immediately."
+                )
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -24,11 +24,11 @@ def _format_logs(logs: dict | None) -> str:
 class ProgbarLogger(Callback):
     """Print training progress (added by ``fit`` when ``verbose`` is 1 or 2).
 
-    Args:
-        count_mode: accepted for Keras compatibility ("steps").
+    Takes no arguments, as Keras 3's ``ProgbarLogger`` (Keras 2's ``count_mode`` is gone); the
+    verbosity, epochs and steps come from ``params``.
     """
 
-    def __init__(self, count_mode: str = "steps") -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._bar: Any = None
         self._file = sys.stdout
