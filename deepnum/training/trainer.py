@@ -3,7 +3,6 @@ steps they are made of (``train_step``/``test_step`` can be overridden for custo
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
@@ -12,10 +11,11 @@ import numpy as np
 from deepnum import config
 from deepnum.autodiff.engine import run_backward
 from deepnum.autodiff.mode import no_grad
-from deepnum.autodiff.tensor import Tensor, shape_str
+from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import device_of, to_device, to_numpy
 from deepnum.data.structure import flatten, map_structure
 from deepnum.training import data_adapter as da
+from deepnum.training.target_errors import target_message
 
 
 class Trainer:
@@ -463,7 +463,7 @@ class Trainer:
             try:
                 loss(yt, yp)
             except (ValueError, IndexError) as e:
-                raise ValueError(_target_message(loss, name, yp.shape, np.shape(yt), e)) from None
+                raise ValueError(target_message(loss, name, yp.shape, np.shape(yt), e)) from None
 
 
 def _host(value: Any) -> np.ndarray:
@@ -486,45 +486,6 @@ def _format_logs(model: Any, logs: dict, return_dict: bool) -> Any:
         return logs
     values = [logs[n] for n in model.metrics_names if n in logs]
     return values[0] if len(values) == 1 else values
-
-
-def _target_message(
-    loss: Any, output: str, out_shape: tuple, y_shape: tuple, err: Exception
-) -> str:
-    """One message for a loss that cannot compare an output with its targets: the shapes as
-    ``(None, ...)`` throughout (the preflight's batch is an implementation detail) and one
-    hint, the loss's own when it gives one."""
-    loss_name = getattr(loss, "name", None) or type(loss).__name__
-    out_s, y_s = shape_str((None,) + tuple(out_shape[1:])), shape_str((None,) + tuple(y_shape[1:]))
-    detail = _batch_as_none(str(err), int(out_shape[0]) if out_shape else None)
-    if any(h in detail for h in ("Flatten", "one-hot", "to_categorical", "class ind")):
-        hint = ""
-    elif len(out_shape) > 2 and len(y_shape) <= 2:
-        hint = " The output still has spatial axes: is a Flatten missing before the Dense?"
-    elif "sparse" in loss_name and len(y_shape) == len(out_shape) and y_shape[-1] == out_shape[-1]:
-        hint = (
-            " The labels look one-hot: use categorical_crossentropy, or integer labels "
-            "with the sparse loss."
-        )
-    elif "categorical" in loss_name and "sparse" not in loss_name and len(y_shape) < len(out_shape):
-        hint = (
-            " The labels look like integer class ids: use sparse_categorical_crossentropy "
-            "or one-hot encode them with deepnum.utils.to_categorical."
-        )
-    else:
-        hint = ""
-    return (
-        f"The loss {loss_name} cannot compare the model output '{output}' of shape {out_s} "
-        f"with targets of shape {y_s}: {detail.rstrip('.')}.{hint}"
-    )
-
-
-def _batch_as_none(text: str, batch: int | None) -> str:
-    """Write the preflight's batch size as ``None`` in the shapes of ``text``: ``(2, 28, 10)``
-    becomes ``(None, 28, 10)``."""
-    if batch is None:
-        return text
-    return re.sub(rf"\({batch}(?=[,)])", "(None", text)
 
 
 def _resolve_optimizer(optimizers: Any, optimizer: Any) -> tuple[Any, Any]:
