@@ -33,7 +33,10 @@ def ragged_mask(batch: int = 3, time: int = 6) -> np.ndarray:
 
 
 def _as_tuple(out: Any) -> tuple:
-    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+    """The outputs flattened (a stack of cells returns one list of states per cell)."""
+    if not isinstance(out, (list, tuple)):
+        return (out,)
+    return tuple(leaf for item in out for leaf in _as_tuple(item))
 
 
 def _keras_call(layer, x, mask, states, rs):

@@ -67,10 +67,6 @@ class _CellLayer(RNN):
     def _finish_init(self) -> None:
         self.input_spec = InputSpec(ndim=3)
 
-    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
-        super().build(sequences_shape, initial_state_shape)
-        self.input_spec = InputSpec(ndim=3, axes={-1: self.cell.kernel.shape[0]})
-
     def get_config(self) -> dict:
         cell = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):

@@ -13,6 +13,7 @@ from deepnum.layers import _args, serialization
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 from deepnum.layers.layer import Layer
 from deepnum.layers.rnn import _loop
+from deepnum.layers.rnn.base_rnn import RNNCellBase
 from deepnum.layers.rnn.gru_cell import GRUCell
 from deepnum.layers.rnn.lstm_cell import LSTMCell
 from deepnum.layers.rnn.simple_rnn_cell import SimpleRNNCell
@@ -123,6 +124,10 @@ class RNN(Layer):
         step_shape = tree.map_shape_structure(lambda s: (s[0],) + tuple(s[2:]), sequences_shape)
         if isinstance(self.cell, Layer) and not self.cell.built:
             build_cell(self, self.cell, step_shape)
+        first_cell = self.cell.cells[0] if isinstance(self.cell, StackedRNNCells) else self.cell
+        if isinstance(first_cell, RNNCellBase) and _is_shape(tuple(sequences_shape)):
+            # a clear error for inputs with other features than the kernel was built for
+            self.input_spec = InputSpec(ndim=3, axes={-1: first_cell.kernel.shape[0]})
         self.built = True
 
     # ---------------------------------------------------------------- states
