@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -433,7 +434,7 @@ def _allocation_message(layer: Layer, name: str, shape: tuple, dtype: Any) -> st
         itemsize = np.dtype(dtype).itemsize
     except TypeError:
         itemsize = np.dtype(floatx()).itemsize
-    nbytes = int(np.prod(shape, dtype=object)) * itemsize
+    nbytes = math.prod(int(n) for n in shape) * itemsize
     return (
         f'Layer "{layer.name}": not enough memory to create weight {name!r} of shape '
         f"{shape_str(shape)} and dtype {dtype}: it needs {nbytes:,} bytes. Check the layer's "
