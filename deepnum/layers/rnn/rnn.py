@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from deepnum import ops, regularizers, tree
+from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.layers import _args, serialization
 from deepnum.layers.input_spec import InputSpec, check_input_spec
@@ -275,11 +276,25 @@ class RNN(Layer):
         batch, time = first[0], first[1]
         out_size = cell_output_size(self.cell)
         state_shapes = _state_shapes(self.cell, batch)
-        if not _is_size(out_size) or state_shapes is None:
-            return Layer.compute_output_shape(self, sequences_shape)  # run on dummy inputs
-        step = (batch, *state_shape(out_size))
-        output = (step[0], time, *step[1:]) if self.return_sequences else step
+        if _is_size(out_size) and state_shapes is not None:
+            output = (batch, *state_shape(out_size))
+        else:  # nested or shaped outputs or states: run one step of the cell to see them
+            output, state_shapes = self._step_shapes(sequences_shape, batch)
+        if self.return_sequences:
+            output = tree.map_shape_structure(lambda s: (s[0], time, *s[1:]), output)
         return (output, *state_shapes) if self.return_state else output
+
+    def _step_shapes(self, sequences_shape: Any, batch: Any) -> tuple:
+        """(output shapes, state shapes) of one step of the cell on zeros, batch axis set."""
+
+        def zeros(shape: tuple) -> Tensor:
+            return ops.zeros((2, *(8 if d is None else d for d in shape[2:])), dtype=self.dtype)
+
+        with no_grad():
+            inputs = tree.map_shape_structure(zeros, sequences_shape)
+            states = self.get_initial_state(2)
+            output, _ = self.cell(inputs, tuple(states))
+        return tree.map_structure(lambda t: (batch, *t.shape[1:]), (output, states))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if tree.is_nested(mask):
