@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D/2D, their transposes, depthwise and separable convolutions."""
+"""Convolution layers: Conv1D/2D/3D, their transposes, depthwise and separable convolutions."""
 
 from deepnum.layers.convolutional.conv import (
     Conv1D,
@@ -9,6 +9,12 @@ from deepnum.layers.convolutional.conv import (
     Convolution1DTranspose,
     Convolution2D,
     Convolution2DTranspose,
+)
+from deepnum.layers.convolutional.conv3d import (
+    Conv3D,
+    Conv3DTranspose,
+    Convolution3D,
+    Convolution3DTranspose,
 )
 from deepnum.layers.convolutional.depthwise_conv import (
     DepthwiseConv1D,

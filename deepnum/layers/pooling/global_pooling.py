@@ -115,7 +115,36 @@ class GlobalAveragePooling1D(_GlobalPooling):
         return None
 
 
+class GlobalMaxPooling3D(GlobalMaxPooling2D):
+    """The maximum over depth, height and width of each channel: (N, D, H, W, C) → (N, C), or
+    (N, 1, 1, 1, C) with ``keepdims=True``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.GlobalMaxPooling3D()(np.zeros((2, 3, 4, 5, 6), "float32")).shape
+        (2, 6)
+    """
+
+    rank = 3
+
+
+class GlobalAveragePooling3D(GlobalAveragePooling2D):
+    """The mean over depth, height and width of each channel: (N, D, H, W, C) → (N, C), or
+    (N, 1, 1, 1, C) with ``keepdims=True``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> layer = dn.layers.GlobalAveragePooling3D(keepdims=True)
+        >>> layer(np.ones((2, 3, 4, 5, 6), "float32")).shape
+        (2, 1, 1, 1, 6)
+    """
+
+    rank = 3
+
+
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+GlobalAvgPool3D = GlobalAveragePooling3D

@@ -1,4 +1,4 @@
-"""Window pooling layers: MaxPooling1D/2D and AveragePooling1D/2D (Keras 3's arguments
+"""Window pooling layers: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D (Keras 3's arguments
 and defaults). They have no weights and keep the number of channels."""
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ class _Pooling(Layer):
 
     def __init__(
         self,
-        pool_size: Any = 2,
+        pool_size: Any,
         strides: Any = None,
         padding: str = "valid",
         data_format: str | None = None,
+        name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(name=name, **kwargs)
         owner = type(self).__name__
         self.pool_size = wa.tuple_arg(owner, "pool_size", pool_size, self.rank)
         self.strides = (
@@ -98,6 +99,17 @@ class MaxPooling2D(_MaxPooling):
 
     rank = 2
 
+    def __init__(
+        self,
+        pool_size: Any = (2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
 
 class MaxPooling1D(_MaxPooling):
     """Max pooling over 1-D windows of (N, steps, C); see :class:`MaxPooling2D`.
@@ -110,13 +122,24 @@ class MaxPooling1D(_MaxPooling):
 
     rank = 1
 
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
 
 class AveragePooling2D(_AveragePooling):
     """Average pooling over 2-D windows. With ``padding="same"`` a window is averaged over its
     real pixels only (the padding is not counted), as in Keras and TensorFlow.
 
-    Output sizes and arguments as in :class:`MaxPooling2D` (``pool_size`` defaults to 2, the
-    Keras-2 default; Keras 3 requires it).
+    Output sizes and arguments as in :class:`MaxPooling2D`, but ``pool_size`` has no default
+    (Keras 3 requires it).
 
     Example:
         >>> import numpy as np, deepnum as dn
@@ -125,6 +148,17 @@ class AveragePooling2D(_AveragePooling):
     """
 
     rank = 2
+
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
 class AveragePooling1D(_AveragePooling):
@@ -138,9 +172,70 @@ class AveragePooling1D(_AveragePooling):
 
     rank = 1
 
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
+
+class MaxPooling3D(_MaxPooling):
+    """Max pooling over 3-D windows of volumes (N, D, H, W, C); see :class:`MaxPooling2D`.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.MaxPooling3D()(np.zeros((1, 4, 6, 5, 3), "float32")).shape
+        (1, 2, 3, 2, 3)
+    """
+
+    rank = 3
+
+    def __init__(
+        self,
+        pool_size: Any = (2, 2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
+
+class AveragePooling3D(_AveragePooling):
+    """Average pooling over 3-D windows of volumes (N, D, H, W, C); with ``padding="same"``
+    each window is averaged over its real voxels only; see :class:`AveragePooling2D`.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> layer = dn.layers.AveragePooling3D(2, padding="same")
+        >>> layer(np.ones((1, 3, 3, 3, 1), "float32")).shape
+        (1, 2, 2, 2, 1)
+    """
+
+    rank = 3
+
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
 
 # Keras's alternative names.
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D

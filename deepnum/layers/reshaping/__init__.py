@@ -4,8 +4,11 @@ from deepnum.layers.reshaping.reshape import Flatten, Permute, RepeatVector, Res
 from deepnum.layers.reshaping.spatial import (
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )

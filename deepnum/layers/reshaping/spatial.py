@@ -1,6 +1,6 @@
-"""Spatial reshaping layers: ZeroPadding1D/2D, Cropping1D/2D and UpSampling1D/2D (Keras 3's
-arguments, defaults and configs). No weights; built from differentiable ops (pad, slicing,
-repeat, and for bilinear upsampling one interpolation matrix per axis)."""
+"""Spatial reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D and UpSampling1D/2D/3D
+(Keras 3's arguments, defaults and configs). No weights; built from differentiable ops (pad,
+slicing, repeat, and for bilinear upsampling one interpolation matrix per axis)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,9 @@ class ZeroPadding2D(_ZeroPadding):
 
     rank = 2
 
+    def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
+        super().__init__(padding, data_format, **kwargs)
+
 
 class ZeroPadding1D(_ZeroPadding):
     """Pad sequences with zero steps: (N, steps, C) → (N, before + steps + after, C).
@@ -114,8 +117,8 @@ class ZeroPadding1D(_ZeroPadding):
 
     rank = 1
 
-    def __init__(self, padding: Any = 1, **kwargs: Any) -> None:
-        super().__init__(padding, **kwargs)
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(padding, data_format, **kwargs)
 
 
 class _Cropping(_SpatialLayer):
@@ -232,6 +235,8 @@ class _UpSampling(_SpatialLayer):
         config = super().get_config()
         if self.rank == 1:
             return {**config, "size": self.size[0]}
+        if self.rank == 3:  # Keras's UpSampling3D only repeats
+            return {**config, "size": self.size}
         return {**config, "size": self.size, "interpolation": self.interpolation}
 
 
@@ -252,6 +257,10 @@ class UpSampling2D(_UpSampling):
 
     rank = 2
 
+    def __init__(self, size: Any = (2, 2), data_format: str | None = None,
+                 interpolation: str = "nearest", **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(size, data_format, interpolation, **kwargs)
+
 
 class UpSampling1D(_UpSampling):
     """Repeat each step ``size`` times: (N, steps, C) → (N, steps·size, C).
@@ -267,3 +276,66 @@ class UpSampling1D(_UpSampling):
 
     def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(size, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Pad volumes with zeros: (N, D, H, W, C) → (N, D + d₀ + d₁, H + h₀ + h₁, W + w₀ + w₁, C).
+
+    Args:
+        padding: an int p (p on every side), (pd, ph, pw) (symmetric per axis) or
+            ((d₀, d₁), (h₀, h₁), (w₀, w₁)); default 1 on every side.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.ZeroPadding3D((1, 0, 2))(np.ones((1, 2, 2, 2, 3), "float32")).shape
+        (1, 4, 2, 6, 3)
+    """
+
+    rank = 3
+
+    def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(padding, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Crop voxels off volumes: (N, D, H, W, C) → (N, D − d₀ − d₁, H − h₀ − h₁, W − w₀ − w₁, C).
+
+    Args:
+        cropping: an int, (cd, ch, cw) or ((d₀, d₁), (h₀, h₁), (w₀, w₁)); default 1 on every
+            side.
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.Cropping3D(((1, 0), 1, (0, 2)))(np.ones((1, 4, 4, 4, 2), "float32")).shape
+        (1, 3, 2, 2, 2)
+    """
+
+    rank = 3
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class UpSampling3D(_UpSampling):
+    """Repeat voxels along depth, height and width: (N, D, H, W, C) → (N, D·sd, H·sh, W·sw, C).
+
+    Args:
+        size: an int or (sd, sh, sw), default (2, 2, 2).
+        data_format: ``"channels_last"`` (default) or ``"channels_first"``.
+
+    Example:
+        >>> import numpy as np, deepnum as dn
+        >>> dn.layers.UpSampling3D((1, 2, 3))(np.ones((1, 2, 2, 2, 4), "float32")).shape
+        (1, 2, 4, 6, 4)
+    """
+
+    rank = 3
+    interpolations = ("nearest",)
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(size, data_format, **kwargs)

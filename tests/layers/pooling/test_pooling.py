@@ -118,7 +118,7 @@ def test_pooling_defaults_and_shapes():
     [
         ("MaxPooling2D", {"pool_size": 0}, r"`pool_size`.*value > 0"),
         ("MaxPooling2D", {"padding": "full"}, r"`padding` argument must be one of.*'full'"),
-        ("AveragePooling2D", {"strides": (1, 2, 3)}, r"`strides`.*tuple of 2 ints"),
+        ("AveragePooling2D", {"pool_size": 2, "strides": (1, 2, 3)}, r"`strides`.*2 ints"),
         ("MaxPooling1D", {"padding": "causal"}, r"`padding`.*'causal'"),
         ("GlobalMaxPooling2D", {"data_format": "NHWC"}, r"`data_format`.*'NHWC'"),
     ],
