@@ -23,10 +23,14 @@ def image_tensor(images: Any, op: str, ranks: Iterable[int] = (3, 4), name: str 
     x = convert_to_tensor(images)
     ranks = tuple(ranks)
     if x.ndim not in ranks:
-        what = " or ".join(str(r) for r in ranks)
+        what = (
+            f"rank {ranks[0]}"
+            if len(ranks) == 1
+            else (f"rank {ranks[0]} (one image) or rank {ranks[-1]} (a batch)")
+        )
         raise ValueError(
-            f"{op}: invalid {name} rank: expected rank {what} (rank {ranks[0]} for a single "
-            f"image, rank {ranks[-1]} for a batch); received {name}.shape={shape_str(x.shape)}."
+            f"{op}: invalid {name} rank: expected {what}; received "
+            f"{name}.shape={shape_str(x.shape)}."
         )
     return x
 

@@ -26,7 +26,8 @@ from deepnum.ops.image._common import (
     unbatched,
 )
 from deepnum.ops.image._sampling import sample
-from deepnum.ops.numpy import arange, moveaxis, reshape
+from deepnum.ops.nn._window import standardize_data_format
+from deepnum.ops.numpy import arange, broadcast_to, moveaxis, reshape
 
 __all__ = ["affine_transform", "perspective_transform"]
 
@@ -52,14 +53,11 @@ def warp(
 
 
 def _broadcast(t: Tensor, shape: tuple[int, ...]) -> Tensor:
-    from deepnum.ops.numpy import broadcast_to
-
     return t if t.shape == shape else broadcast_to(t, shape)
 
 
 def to_nhwc(images: Any, op: str, data_format: Any) -> tuple[Tensor, bool, str]:
-    from deepnum.ops.nn._window import standardize_data_format
-
+    """Batched channels_last images, whether a batch axis was added, and the data format."""
     x, added = batched(image_tensor(images, op), 4)
     data_format = standardize_data_format(data_format)
     return (moveaxis(x, 1, -1) if data_format == "channels_first" else x), added, data_format
