@@ -33,6 +33,7 @@ NAMESPACES = [
     "ops.nn",
     "ops.linalg",
     "ops.image",
+    "ops.image",
     "ops.math",
     "ops.core",
     "random",
