@@ -124,3 +124,4 @@ from deepnum.layers.rnn import (
     TimeDistributed,
 )
 from deepnum.models.functional import Input, InputLayer
+from deepnum.layers.keras_serialization import deserialize, serialize  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from deepnum.models.cloning import clone_model
 from deepnum.models.functional import Input, InputLayer, KerasTensor
 from deepnum.models.model import Model
 from deepnum.models.sequential import Sequential
@@ -44,6 +45,7 @@ __all__ = [
     "KerasTensor",
     "Model",
     "Sequential",
+    "clone_model",
     "load_model",
     "model_from_json",
     "save_model",

@@ -24,8 +24,12 @@ Example:
 from __future__ import annotations
 
 from deepnum.saving.errors import FileLoadError
+from deepnum.saving.file_editor import KerasFileEditor
 from deepnum.saving.keras_format import load_model, save_model
 from deepnum.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
@@ -38,7 +42,11 @@ from deepnum.saving.serialization import (
 from deepnum.saving.weights_h5 import load_weights, save_weights
 
 __all__ = [
+    "CustomObjectScope",
     "FileLoadError",
+    "KerasFileEditor",
+    "custom_object_scope",
+    "get_custom_objects",
     "deserialize_keras_object",
     "get_compile_config",
     "get_registered_name",

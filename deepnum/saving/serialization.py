@@ -89,6 +89,7 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, Layer):
         return serialize_layer(obj)
     families = (
+        (optimizers.schedules.LearningRateSchedule, optimizers.schedules.serialize),
         (optimizers.Optimizer, optimizers.serialize),
         (losses.Loss, losses.serialize),
         (metrics.Metric, metrics.serialize),
@@ -325,6 +326,7 @@ def _family(config: dict, custom_objects: dict) -> Any:
     ) or get_registered_object(config["class_name"], custom_objects)
     if isinstance(cls, type) and not issubclass(cls, Layer):
         for base in (
+            optimizers.schedules.LearningRateSchedule,
             optimizers.Optimizer,
             losses.Loss,
             metrics.Metric,
@@ -334,6 +336,8 @@ def _family(config: dict, custom_objects: dict) -> Any:
         ):
             if issubclass(cls, base):
                 return lambda c, _: cls.from_config(dict(c.get("config") or {}))
+    if module.startswith("keras.optimizers.schedules"):
+        return lambda c, co: optimizers.schedules.deserialize(c, co)
     if "optimizers" in module:
         return lambda c, co: optimizers.deserialize(c, co)
     if module.startswith("keras.losses"):

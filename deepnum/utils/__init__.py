@@ -13,3 +13,34 @@ from deepnum.utils.model_plot import model_to_dot, plot_model  # noqa: E402
 from deepnum.utils.plotting import plot_confusion_matrix, plot_history  # noqa: E402
 
 __all__ += ["clear_session", "model_to_dot", "plot_confusion_matrix", "plot_history", "plot_model"]
+from deepnum import config as _config  # noqa: E402
+from deepnum.backend import is_keras_tensor, standardize_dtype  # noqa: E402
+from deepnum.saving.object_registration import (  # noqa: E402
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from deepnum.saving.serialization import (  # noqa: E402
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+from deepnum.utils import legacy  # noqa: E402
+from deepnum.utils.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: E402
+from deepnum.utils.config import Config  # noqa: E402
+from deepnum.utils.progbar import Progbar  # noqa: E402
+from deepnum.utils.symbolic import get_source_inputs  # noqa: E402
+
+enable_interactive_logging = _config.enable_interactive_logging
+disable_interactive_logging = _config.disable_interactive_logging
+is_interactive_logging_enabled = _config.is_interactive_logging_enabled
+
+__all__ += ["Config", "CustomObjectScope", "Progbar", "custom_object_scope"]
+__all__ += ["deserialize_keras_object", "disable_interactive_logging"]
+__all__ += ["enable_interactive_logging", "get_custom_objects", "get_registered_name"]
+__all__ += ["get_registered_object", "get_source_inputs", "is_interactive_logging_enabled"]
+__all__ += ["is_keras_tensor", "legacy", "pack_x_y_sample_weight"]
+__all__ += ["register_keras_serializable", "serialize_keras_object", "standardize_dtype"]
+__all__ += ["unpack_x_y_sample_weight"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import default_rng, to_numpy
 from deepnum.data import Dataset
 from deepnum.data.structure import flatten, pack_like
@@ -70,13 +71,18 @@ def normalize(x: Any, axis: int = -1, order: int | float = 2) -> np.ndarray:
         order: the norm order, as ``np.linalg.norm``'s ``ord`` (2: Euclidean, 1, ``np.inf``).
 
     Returns:
-        A normalized copy of ``x`` (float).
+        A normalized copy of ``x`` (float); for a deepnum Tensor, a Tensor computed by the
+        differentiable ``ops.nn.normalize`` (orders 1 and 2), as Keras does for tensors.
 
     Example:
         >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
         array([[0.6, 0.8],
                [0. , 0. ]])
     """
+    if isinstance(x, Tensor):
+        from deepnum.ops.nn import normalize as normalize_tensor
+
+        return normalize_tensor(x, axis=axis, order=order)
     x = to_numpy(x)
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise ValueError(f"normalize: axis must be an integer, received axis={axis!r}.")

@@ -208,7 +208,7 @@ def test_plot_history_writes_a_png(tmp_path):
 def test_plot_model_writes_dot(tmp_path):
     inputs = dn.Input((4,), name="x")
     out = layers.Dense(2, name="head")(layers.Dense(3, name="hidden")(inputs))
-    path = dn.utils.plot_model(dn.Model(inputs, out), str(tmp_path / "m.dot"))
+    path = dn.utils.plot_model(dn.Model(inputs, out), str(tmp_path / "m.dot"), show_shapes=True)
     text = open(path).read()
     assert '"x" -> "hidden"' in text and '"hidden" -> "head"' in text
     assert "(None, 3)" in text
