@@ -182,3 +182,29 @@ def test_configs_move_between_keras_and_deepnum(name):
     if name != "Lamb":  # Keras 3.15 leaves Lamb out of its own name table: it cannot read it
         back = keras.optimizers.deserialize(optimizers.serialize(ours))
         assert back.get_config() == theirs.get_config()
+
+
+@pytest.mark.parametrize("name", ["Adam", "Lamb", "Adafactor"])
+def test_stateless_apply_matches_keras_and_changes_nothing(name):
+    keras = reference("keras")
+    weights, grads = problem(1)
+    ours = getattr(optimizers, name)(learning_rate=0.1)
+    theirs = getattr(keras.optimizers, name)(learning_rate=0.1)
+    dn_vars = [dn.Variable(w.copy(), name=n) for w, n in zip(weights, NAMES)]
+    keras_vars = [keras.Variable(w.copy(), name=n) for w, n in zip(weights, NAMES)]
+    ours.build(dn_vars)
+    theirs.build(keras_vars)
+    state = [v.numpy().copy() for v in ours.variables]
+    new_weights, new_state = ours.stateless_apply(state, grads[0], weights)
+    tensor = keras.ops.convert_to_tensor
+    k_weights, k_state = theirs.stateless_apply(
+        [tensor(s) for s in numpy_of(keras, theirs.variables)],
+        [tensor(g) for g in grads[0]],
+        [tensor(w) for w in weights],
+    )
+    for a, b in zip(new_weights + new_state, numpy_of(keras, list(k_weights) + list(k_state))):
+        np.testing.assert_allclose(a, b, RTOL, ATOL)
+    for variable, before in zip(ours.variables, state):
+        np.testing.assert_array_equal(variable.numpy(), before)
+    for variable, before in zip(dn_vars, weights):
+        np.testing.assert_array_equal(variable.numpy(), before)
