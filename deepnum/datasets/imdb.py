@@ -16,6 +16,7 @@ import numpy as np
 
 from deepnum.datasets._cache import KERAS_ORIGIN, RemoteFile, data_dir, fetch
 from deepnum.datasets._npz import load_npz
+from deepnum.datasets._sequences import cut_vocabulary, drop_long, object_array, offset
 
 NPZ = RemoteFile(
     name="imdb.npz",
@@ -42,6 +43,7 @@ def load_data(
     index_from: int = 3,
     *,
     download: bool = True,
+    **kwargs: object,
 ) -> tuple[Split, Split]:
     """Load IMDB as ``(x_train, y_train), (x_test, y_test)``, exactly as Keras does.
 
@@ -60,6 +62,7 @@ def load_data(
         index_from: the index of the most frequent word.
         download: download missing files (deepnum's addition to Keras's signature); ``False``
             only looks on this machine and raises ``FileNotFoundError`` when they are absent.
+        **kwargs: accepted and ignored, as Keras does (its legacy arguments).
 
     Returns:
         ``x_train``, ``x_test``: object arrays of lists of ints; ``y_train``, ``y_test``: integer
@@ -84,23 +87,17 @@ def load_data(
         x, y = arrays[x_key], arrays[y_key]
         order = np.arange(len(x))
         rng.shuffle(order)
-        splits.append(([_offset(review, start_char, index_from) for review in x[order]], y[order]))
+        splits.append(([offset(review, start_char, index_from) for review in x[order]], y[order]))
     if maxlen:
-        splits = [_drop_long(x, y, maxlen) for x, y in splits]
+        splits = [drop_long(x, y, maxlen) for x, y in splits]
         if not splits[0][0] or not splits[1][0]:
             raise ValueError(
                 f"imdb.load_data: no review is shorter than maxlen={maxlen}, so a split is "
                 "empty; increase maxlen."
             )
-    reviews = splits[0][0] + splits[1][0]
-    if not num_words:
-        num_words = max(max(review) for review in reviews)
-    if oov_char is not None:
-        reviews = [[w if skip_top <= w < num_words else oov_char for w in r] for r in reviews]
-    else:
-        reviews = [[w for w in r if skip_top <= w < num_words] for r in reviews]
+    reviews = cut_vocabulary(splits[0][0] + splits[1][0], num_words, skip_top, oov_char)
     n_train = len(splits[0][0])
-    x_train, x_test = _object_array(reviews[:n_train]), _object_array(reviews[n_train:])
+    x_train, x_test = object_array(reviews[:n_train]), object_array(reviews[n_train:])
     labels = np.concatenate([splits[0][1], splits[1][1]])
     return (x_train, labels[:n_train]), (x_test, labels[n_train:])
 
@@ -128,19 +125,3 @@ def get_word_index(path: str = "imdb_word_index.json", *, download: bool = True)
         fetch(remote, str(file.parent), dataset="imdb.get_word_index", download=download)
     ) as f:
         return json.load(f)
-
-
-def _offset(review: list[int], start_char: int | None, index_from: int) -> list[int]:
-    words = [w + index_from for w in review] if index_from else list(review)
-    return [start_char, *words] if start_char is not None else words
-
-
-def _drop_long(x: list[list[int]], y: np.ndarray, maxlen: int) -> tuple[list, np.ndarray]:
-    keep = [i for i, review in enumerate(x) if len(review) < maxlen]
-    return [x[i] for i in keep], y[np.asarray(keep, dtype=np.intp)]
-
-
-def _object_array(reviews: list[list[int]]) -> np.ndarray:
-    out = np.empty(len(reviews), dtype=object)
-    out[:] = reviews
-    return out

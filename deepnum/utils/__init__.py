@@ -44,3 +44,6 @@ __all__ += ["get_registered_object", "get_source_inputs", "is_interactive_loggin
 __all__ += ["is_keras_tensor", "legacy", "pack_x_y_sample_weight"]
 __all__ += ["register_keras_serializable", "serialize_keras_object", "standardize_dtype"]
 __all__ += ["unpack_x_y_sample_weight"]
+from deepnum.utils.file_utils import get_file  # noqa: E402
+
+__all__ += ["get_file"]

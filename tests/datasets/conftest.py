@@ -15,10 +15,25 @@ def _no_network(url):
 
 @pytest.fixture(autouse=True)
 def offline_cache(tmp_path, monkeypatch):
-    """DEEPNUM_DATA -> tmp_path/cache, system folders -> tmp_path/system, downloads fail."""
+    """DEEPNUM_DATA -> tmp_path/cache, KERAS_HOME -> tmp_path/keras, system folders ->
+    tmp_path/system, downloads fail."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("DEEPNUM_DATA", str(cache))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(_cache, "_open_url", _no_network)
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIRS", [tmp_path / "system" / "fashion-mnist"])
     monkeypatch.setattr(mnist, "SYSTEM_DIRS", [tmp_path / "system" / "mnist"])
     return cache
+
+
+@pytest.fixture
+def keras_home(tmp_path, monkeypatch):
+    """Keras's cache root for both deepnum (KERAS_HOME) and Keras (read once at its import)."""
+    from tests.conftest import reference
+
+    reference("keras")
+    from keras.src.backend import config
+
+    home = tmp_path / "keras"
+    monkeypatch.setattr(config, "_KERAS_DIR", str(home))
+    return home
