@@ -64,7 +64,57 @@ def forget_bias_initializer(units: int, base: Any) -> Any:
     return init
 
 
-class RNNCellBase(Layer):
+class DropoutRNNCell:
+    """Keras's dropout for cells: one input mask and one recurrent mask per call of the RNN,
+    made on first use and shared by all steps, then reset by the RNN. The class using it sets
+    ``dropout``, ``recurrent_dropout``, ``_rng`` (None: the global generator), the cached
+    ``_dropout_mask`` and ``_recurrent_dropout_mask``, and ``_mask_count`` (None for one mask,
+    ``n`` for one per gate, stacked on a leading axis)."""
+
+    _mask_count: int | None = None
+
+    def _bernoulli(self, xp: Any, shape: tuple, rate: float, dtype: Any) -> Any:
+        """Inverted-dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``."""
+        rng = self._rng if self._rng is not None else default_rng()
+        keep = rng.random(shape) >= rate
+        return xp.asarray(keep.astype(dtype) / dtype.type(1 - rate))
+
+    def _make_mask(self, like: Any, rate: float) -> Any:
+        data = like.data if isinstance(like, Tensor) else like
+        count = self._mask_count
+        shape = tuple(data.shape) if count is None else (count,) + tuple(data.shape)
+        return self._bernoulli(get_array_module(data), shape, rate, data.dtype)
+
+    def get_dropout_mask(self, step_input: Any) -> Any:
+        """The input-dropout mask of this call (made on first use, then reused by every step):
+        ``(batch, features)``, or ``(gates, batch, features)`` with recurrent dropout."""
+        if self._dropout_mask is None and self.dropout > 0:
+            self._dropout_mask = self._make_mask(step_input, self.dropout)
+        return self._dropout_mask
+
+    def get_recurrent_dropout_mask(self, step_input: Any) -> Any:
+        """The recurrent-dropout mask of this call, like ``get_dropout_mask`` for the state."""
+        if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
+            self._recurrent_dropout_mask = self._make_mask(step_input, self.recurrent_dropout)
+        return self._recurrent_dropout_mask
+
+    def reset_dropout_mask(self) -> None:
+        self._dropout_mask = None
+
+    def reset_recurrent_dropout_mask(self) -> None:
+        self._recurrent_dropout_mask = None
+
+
+def init_dropout(cell: Any, owner: str, dropout: Any, recurrent_dropout: Any, seed: Any) -> None:
+    """Check and store the dropout arguments of ``cell`` (a ``DropoutRNNCell``)."""
+    cell.dropout = rate_arg(owner, "dropout", dropout)
+    cell.recurrent_dropout = rate_arg(owner, "recurrent_dropout", recurrent_dropout)
+    cell.seed = seed_arg(owner, seed)
+    cell._rng = None if seed is None else np.random.default_rng(seed)
+    cell._dropout_mask = cell._recurrent_dropout_mask = None
+
+
+class RNNCellBase(DropoutRNNCell, Layer):
     """Base of the built-in cells: arguments, weights, dropout masks, initial state, config.
 
     Subclasses set ``gates`` (blocks of ``units`` columns in the kernels) and implement
@@ -108,11 +158,7 @@ class RNNCellBase(Layer):
             owner, "recurrent_constraint", recurrent_constraint
         )
         self.bias_constraint = _args.constraint(owner, "bias_constraint", bias_constraint)
-        self.dropout = rate_arg(owner, "dropout", dropout)
-        self.recurrent_dropout = rate_arg(owner, "recurrent_dropout", recurrent_dropout)
-        self.seed = seed_arg(owner, seed)
-        self._rng = None if seed is None else np.random.default_rng(seed)
-        self._dropout_mask = self._recurrent_dropout_mask = None
+        init_dropout(self, owner, dropout, recurrent_dropout, seed)
         self.kernel = self.recurrent_kernel = self.bias = None
 
     @property
@@ -153,48 +199,16 @@ class RNNCellBase(Layer):
                 name="bias",
             )
 
-    def get_initial_state(self, batch_size: int | None = None) -> list[Tensor]:
-        """Zero states, one ``(batch_size, size)`` tensor per entry of ``state_size``."""
-        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
-        return [ops.zeros((batch_size, size), dtype=self.dtype) for size in sizes]
-
-    # ---------------------------------------------------------------- dropout
     @property
     def _mask_count(self) -> int | None:
         """Keras's cells drop each gate's input with its own mask when recurrent dropout is on
         (its implementation 1); otherwise one mask serves all gates."""
         return self.gates if self.recurrent_dropout and self.gates > 1 else None
 
-    def _bernoulli(self, xp: Any, shape: tuple, rate: float, dtype: Any) -> Any:
-        """Inverted-dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``."""
-        rng = self._rng if self._rng is not None else default_rng()
-        keep = rng.random(shape) >= rate
-        return xp.asarray(keep.astype(dtype) / dtype.type(1 - rate))
-
-    def _make_mask(self, like: Any, rate: float) -> Any:
-        data = like.data if isinstance(like, Tensor) else like
-        count = self._mask_count
-        shape = tuple(data.shape) if count is None else (count,) + tuple(data.shape)
-        return self._bernoulli(get_array_module(data), shape, rate, data.dtype)
-
-    def get_dropout_mask(self, step_input: Any) -> Any:
-        """The input-dropout mask of this call (made on first use, then reused by every step):
-        ``(batch, features)``, or ``(gates, batch, features)`` with recurrent dropout."""
-        if self._dropout_mask is None and self.dropout > 0:
-            self._dropout_mask = self._make_mask(step_input, self.dropout)
-        return self._dropout_mask
-
-    def get_recurrent_dropout_mask(self, step_input: Any) -> Any:
-        """The recurrent-dropout mask of this call, like ``get_dropout_mask`` for the state."""
-        if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = self._make_mask(step_input, self.recurrent_dropout)
-        return self._recurrent_dropout_mask
-
-    def reset_dropout_mask(self) -> None:
-        self._dropout_mask = None
-
-    def reset_recurrent_dropout_mask(self) -> None:
-        self._recurrent_dropout_mask = None
+    def get_initial_state(self, batch_size: int | None = None) -> list[Tensor]:
+        """Zero states, one ``(batch_size, size)`` tensor per entry of ``state_size``."""
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        return [ops.zeros((batch_size, size), dtype=self.dtype) for size in sizes]
 
     def _step_masks(self, inputs: Tensor, h: Tensor, training: Any) -> tuple:
         """``(inputs, input_masks, recurrent_mask)`` for one step: a single input mask is

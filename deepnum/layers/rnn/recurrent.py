@@ -15,7 +15,7 @@ from deepnum.layers.rnn.rnn import RNN
 from deepnum.layers.rnn.simple_rnn_cell import SimpleRNNCell
 
 
-def _cell_property(name: str) -> property:
+def cell_property(name: str) -> property:
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
 
 
@@ -45,24 +45,24 @@ def _check_use_cudnn(owner: str, use_cudnn: Any) -> Any:
 class _CellLayer(RNN):
     """An RNN over one built-in cell whose arguments are the layer's (SimpleRNN, LSTM, GRU)."""
 
-    units = _cell_property("units")
-    activation = _cell_property("activation")
-    use_bias = _cell_property("use_bias")
-    kernel_initializer = _cell_property("kernel_initializer")
-    recurrent_initializer = _cell_property("recurrent_initializer")
-    bias_initializer = _cell_property("bias_initializer")
-    kernel_regularizer = _cell_property("kernel_regularizer")
-    recurrent_regularizer = _cell_property("recurrent_regularizer")
-    bias_regularizer = _cell_property("bias_regularizer")
-    kernel_constraint = _cell_property("kernel_constraint")
-    recurrent_constraint = _cell_property("recurrent_constraint")
-    bias_constraint = _cell_property("bias_constraint")
-    dropout = _cell_property("dropout")
-    recurrent_dropout = _cell_property("recurrent_dropout")
-    seed = _cell_property("seed")
-    kernel = _cell_property("kernel")
-    recurrent_kernel = _cell_property("recurrent_kernel")
-    bias = _cell_property("bias")
+    units = cell_property("units")
+    activation = cell_property("activation")
+    use_bias = cell_property("use_bias")
+    kernel_initializer = cell_property("kernel_initializer")
+    recurrent_initializer = cell_property("recurrent_initializer")
+    bias_initializer = cell_property("bias_initializer")
+    kernel_regularizer = cell_property("kernel_regularizer")
+    recurrent_regularizer = cell_property("recurrent_regularizer")
+    bias_regularizer = cell_property("bias_regularizer")
+    kernel_constraint = cell_property("kernel_constraint")
+    recurrent_constraint = cell_property("recurrent_constraint")
+    bias_constraint = cell_property("bias_constraint")
+    dropout = cell_property("dropout")
+    recurrent_dropout = cell_property("recurrent_dropout")
+    seed = cell_property("seed")
+    kernel = cell_property("kernel")
+    recurrent_kernel = cell_property("recurrent_kernel")
+    bias = cell_property("bias")
 
     def _finish_init(self) -> None:
         self.input_spec = InputSpec(ndim=3)
@@ -183,8 +183,8 @@ class LSTM(_CellLayer):
         ((2, 10, 4), (2, 4), (2, 4))
     """
 
-    recurrent_activation = _cell_property("recurrent_activation")
-    unit_forget_bias = _cell_property("unit_forget_bias")
+    recurrent_activation = cell_property("recurrent_activation")
+    unit_forget_bias = cell_property("unit_forget_bias")
 
     def __init__(
         self,
@@ -265,8 +265,8 @@ class GRU(_CellLayer):
         [(8, 12), (4, 12), (2, 12)]
     """
 
-    recurrent_activation = _cell_property("recurrent_activation")
-    reset_after = _cell_property("reset_after")
+    recurrent_activation = cell_property("recurrent_activation")
+    reset_after = cell_property("reset_after")
 
     def __init__(
         self,

@@ -154,8 +154,11 @@ class RNN(Layer):
             self._check_state_count(states)
         return tree.map_structure(lambda s: _as_state(s, like), states)
 
+    def _n_states(self) -> int:
+        return len(self.state_size)
+
     def _check_state_count(self, states: list) -> None:
-        expected = len(self.state_size)
+        expected = self._n_states()
         if len(states) != expected:
             shapes = ", ".join(
                 shape_str((None, *state_shape(s))) if _is_size(s) else "(nested)"
