@@ -14,6 +14,12 @@ from deepnum.layers.activations import (
     ReLU,
     Softmax,
 )
+from deepnum.layers.attention import (
+    AdditiveAttention,
+    Attention,
+    GroupQueryAttention,
+    MultiHeadAttention,
+)
 from deepnum.layers.context import clear_session
 from deepnum.layers.convolutional import (
     Conv1D,
@@ -35,7 +41,7 @@ from deepnum.layers.convolutional import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from deepnum.layers.core import Dense, Embedding, Identity, Lambda, Masking
+from deepnum.layers.core import Dense, EinsumDense, Embedding, Identity, Lambda, Masking
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
 from deepnum.layers.merging import (

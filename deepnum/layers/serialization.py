@@ -45,6 +45,9 @@ def builtin_classes() -> dict[str, type]:
             obj = getattr(module, name)
             if isinstance(obj, type) and issubclass(obj, Layer):
                 out[obj.__name__] = obj
+                exported = vars(obj).get("_keras_export_name")  # see serialize
+                if exported:
+                    out[exported] = obj
     if "Model" in out:
         out["Functional"] = out["Model"]
     return out
@@ -76,7 +79,9 @@ def serialize(layer: Any) -> dict:
     registered = getattr(cls, "_registered_name", None)
     out = {
         "module": "keras.layers" if registered is None else None,
-        "class_name": cls.__name__,
+        # Keras writes a class under its exported name, which differs from the class's own
+        # name once: GroupedQueryAttention, exported as GroupQueryAttention.
+        "class_name": vars(cls).get("_keras_export_name", cls.__name__),
         "config": layer.get_config(),
         "registered_name": registered,
     }

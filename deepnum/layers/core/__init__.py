@@ -1,6 +1,7 @@
-"""Core layers: Dense, Embedding, Identity, Lambda, Masking."""
+"""Core layers: Dense, EinsumDense, Embedding, Identity, Lambda, Masking."""
 
 from deepnum.layers.core.dense import Dense
+from deepnum.layers.core.einsum_dense import EinsumDense
 from deepnum.layers.core.embedding import Embedding
 from deepnum.layers.core.identity import Identity
 from deepnum.layers.core.lambda_layer import Lambda
