@@ -41,7 +41,15 @@ from deepnum.layers.convolutional import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
-from deepnum.layers.core import Dense, EinsumDense, Embedding, Identity, Lambda, Masking
+from deepnum.layers.core import (
+    Dense,
+    EinsumDense,
+    Embedding,
+    Identity,
+    Lambda,
+    Masking,
+    Wrapper,
+)
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
 from deepnum.layers.merging import (
@@ -62,7 +70,14 @@ from deepnum.layers.merging import (
     multiply,
     subtract,
 )
-from deepnum.layers.normalization import BatchNormalization, LayerNormalization
+from deepnum.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    SpectralNormalization,
+    UnitNormalization,
+)
 from deepnum.layers.pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,

@@ -24,7 +24,7 @@ class LayerNormalization(Layer):
         center, scale: whether to learn β and γ.
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
             beta_constraint, gamma_constraint: as in Dense.
-        rms_scaling: Keras's deprecated option: y = γ x / √(σ² + ε), no β.
+        rms_scaling: (keyword) Keras's deprecated option: y = γ x / √(σ² + ε), no β.
 
     Example:
         >>> import numpy as np, deepnum as dn
@@ -45,9 +45,9 @@ class LayerNormalization(Layer):
         gamma_regularizer: Any = None,
         beta_constraint: Any = None,
         gamma_constraint: Any = None,
-        rms_scaling: bool = False,
         **kwargs: Any,
     ) -> None:
+        rms_scaling = kwargs.pop("rms_scaling", False)  # a keyword only, as in Keras
         super().__init__(**kwargs)
         owner = "LayerNormalization"
         self.axis = _args.axis_arg(owner, "axis", axis)
