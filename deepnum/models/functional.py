@@ -158,7 +158,8 @@ def _is_shape(value: Any) -> bool:
 def _output_specs(layer: Layer, shapes: Any, dtypes: Any, extra: tuple, kwargs: dict) -> Any:
     if type(layer).compute_output_shape is not Layer.compute_output_shape:
         out = layer.compute_output_shape(shapes)
-        return _attach_dtype(out, layer.dtype)
+        # preprocessing layers (a lookup gives int64 from strings) name their output's dtype
+        return _attach_dtype(out, getattr(layer, "output_dtype", None) or layer.dtype)
     return _run_dummy(layer, shapes, dtypes, extra, kwargs)
 
 
@@ -280,7 +281,12 @@ class InputLayer(Layer):
     ) -> None:
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         kwargs.pop("input_shape", None)
-        super().__init__(name=name, dtype=dtype)
+        if isinstance(dtype, dict):  # a serialized Keras DTypePolicy
+            dtype = dtype.get("config", {}).get("name")
+        strings = dtype in ("string", "str")  # text stays a host array of str (Keras's tf.string)
+        super().__init__(name=name, dtype=None if strings else dtype)
+        if strings:
+            self.dtype = "string"
         if batch_shape is None:
             batch_shape = batch_input_shape
         if batch_shape is None:

@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -63,7 +64,66 @@ def archive_members(model: Any) -> dict[str, bytes]:
         METADATA: json.dumps(metadata).encode(),
         CONFIG: config_json.encode(),
         WEIGHTS: weights,
+        **asset_members(model),
     }
+
+
+# ------------------------------------------------------------------------ assets
+ASSETS = "assets"
+_ASSET_LIMIT = 1 << 30  # bytes in all: a vocabulary of tens of millions of tokens
+
+
+def _asset_owners(model: Any) -> list[tuple[str, Any]]:
+    """(path, layer) of the layers that keep files (Keras's ``save_assets``, e.g. a lookup's
+    ``vocabulary.txt``), in the order of the weights file."""
+    return [
+        (e.path, e.owner)
+        for e in weights_h5.entries(model)
+        if weights_h5.keyed_state(e.owner) and callable(getattr(e.owner, "save_assets", None))
+    ]
+
+
+def _asset_prefix(path: str) -> str:
+    return f"{ASSETS}/{path}/" if path else f"{ASSETS}/"
+
+
+def asset_members(model: Any) -> dict[str, bytes]:
+    """``assets/<object path>/<file>`` members, as Keras's ``DiskIOStore`` lays them out."""
+    members: dict[str, bytes] = {}
+    for path, owner in _asset_owners(model):
+        with tempfile.TemporaryDirectory() as tmp:
+            owner.save_assets(tmp)
+            for name in sorted(os.listdir(tmp)):
+                full = os.path.join(tmp, name)
+                if os.path.isfile(full):
+                    with open(full, "rb") as f:
+                        members[_asset_prefix(path) + name] = f.read()
+    return members
+
+
+def _direct_file(name: str, prefix: str) -> bool:
+    rest = name[len(prefix) :]
+    return name.startswith(prefix) and bool(rest) and "/" not in rest
+
+
+def load_assets(model: Any, archive: Archive) -> None:
+    """Give each layer that keeps files its own ``assets/<path>/`` members (read with a bound,
+    written to a temporary directory for its ``load_assets``)."""
+    for path, owner in _asset_owners(model):
+        loader = getattr(owner, "load_assets", None)
+        prefix = _asset_prefix(path)
+        names = [n for n in archive.sizes if _direct_file(n, prefix)]
+        if loader is None or not names:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in names:
+                data = archive.read(name, _ASSET_LIMIT, "a layer's assets")
+                with open(os.path.join(tmp, name[len(prefix) :]), "wb") as f:
+                    f.write(data)
+            try:
+                loader(tmp)
+            except (ValueError, OSError, UnicodeDecodeError) as e:
+                raise FileLoadError(archive.name, f"cannot load the assets of {path!r}: {e}") from e
 
 
 def save_model(
@@ -117,6 +177,7 @@ def save_model(
     if not zipped:
         os.makedirs(path, exist_ok=True)
         for name, data in members.items():
+            os.makedirs(os.path.dirname(os.path.join(path, name)), exist_ok=True)
             with atomic_write(os.path.join(path, name), "wb") as f:
                 f.write(data)
         return
@@ -148,6 +209,12 @@ class Archive:
                 member_path = os.path.join(directory, member)
                 if os.path.isfile(member_path):
                     self.sizes[member] = os.path.getsize(member_path)
+            for root, _, files in os.walk(os.path.join(directory, ASSETS), followlinks=False):
+                for name in files:
+                    full = os.path.join(root, name)
+                    if os.path.isfile(full) and not os.path.islink(full):
+                        member = os.path.relpath(full, directory).replace(os.sep, "/")
+                        self.sizes[member] = os.path.getsize(full)
             return
         with reading(name):
             infos = zf.infolist()
@@ -322,9 +389,10 @@ def _load_archive(
         model = build_from_config(config, name, custom_objects, compile, safe_mode, budget)
         limit = weights_h5.weights_size_limit(model)
         data = archive.read(WEIGHTS, limit, "the weights of this model")
-    check_sha256(metadata, data, name)
-    with weights_h5.open_h5(data, name, WEIGHTS) as f:
-        weights_h5.load_state(model, H5Reader(f, name, WEIGHTS, len(data)))
+        check_sha256(metadata, data, name)
+        with weights_h5.open_h5(data, name, WEIGHTS) as f:
+            weights_h5.load_state(model, H5Reader(f, name, WEIGHTS, len(data)))
+        load_assets(model, archive)
     return model
 
 

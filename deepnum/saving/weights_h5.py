@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from deepnum.autodiff.tensor import shape_str
+from deepnum.layers.layer import Layer
 from deepnum.optimizers.base import Optimizer
 from deepnum.saving.atomic import atomic_write
 from deepnum.saving.errors import FileLoadError, reading
@@ -33,16 +34,29 @@ def entries(model: Any) -> list[Entry]:
 
 
 # ------------------------------------------------------------------------ writing
+def keyed_state(owner: Any) -> bool:
+    """Whether a layer saves its own state under named keys (Keras's ``save_own_variables``,
+    e.g. the lookup layers' ``idf_weights``) instead of its variables as ``0, 1, ...``."""
+    return isinstance(owner, Layer) and callable(getattr(owner, "save_own_variables", None))
+
+
+def _entry_arrays(entry: Entry) -> list[tuple[str, np.ndarray]]:
+    if keyed_state(entry.owner):
+        store: dict[str, Any] = {}
+        entry.owner.save_own_variables(store)
+        return [(str(k), np.asarray(v, order="C")) for k, v in store.items()]
+    return [(str(i), np.asarray(v.numpy(), order="C")) for i, v in enumerate(entry.variables)]
+
+
 def write_state(model: Any, h5file: Any) -> None:
     """Write every object's variables, and their SHA-256, into an open, empty ``h5py.File``."""
     written: dict[str, np.ndarray] = {}
     for entry in entries(model):
         group = h5file.create_group(entry.vars_path)
         group.attrs["name"] = entry.name
-        for i, variable in enumerate(entry.variables):
-            array = np.asarray(variable.numpy(), order="C")
-            group.create_dataset(str(i), data=array)
-            written[f"{entry.vars_path}/{i}"] = array
+        for key, array in _entry_arrays(entry):
+            group.create_dataset(key, data=array)
+            written[f"{entry.vars_path}/{key}"] = array
     h5file.attrs[DIGEST_ATTR] = weights_digest(written)
 
 
@@ -150,10 +164,14 @@ def read_state(model: Any, reader: H5Reader, skip_mismatch: bool = False) -> Non
     """
     reader.verify_digest()
     plan: list[tuple[Any, Any]] = []
+    keyed: list[tuple[Any, dict]] = []
     for entry in entries(model):
         group = reader.group(entry.vars_path)
         if isinstance(entry.owner, Optimizer) and entry.path:
             plan.extend(_optimizer_plan(reader, entry, group, skip_mismatch))
+            continue
+        if keyed_state(entry.owner) and callable(getattr(entry.owner, "load_own_variables", None)):
+            keyed.append((entry.owner, _read_keyed(reader, group, entry)))
             continue
         if not entry.variables:
             continue
@@ -177,6 +195,24 @@ def read_state(model: Any, reader: H5Reader, skip_mismatch: bool = False) -> Non
                 plan.append((variable, array))
     for variable, array in plan:
         variable.assign(array)
+    for owner, store in keyed:
+        owner.load_own_variables(store)
+
+
+def _read_keyed(reader: H5Reader, group: Any, entry: Entry) -> dict[str, np.ndarray]:
+    """Every dataset of a keyed-state group (numbers only, each checked before reading)."""
+    store: dict[str, np.ndarray] = {}
+    if group is None:
+        return store
+    for key in _group_keys(reader, group, entry.vars_path):
+        path = f"{entry.vars_path}/{key}"
+        dataset = reader.dataset(group, key, path)
+        with reader.guard(path):
+            dtype = dataset.dtype
+        if dtype.kind not in "biuf" or dtype.shape or dtype.names:
+            raise reader.error(f"dataset '{path}' of layer {entry.name!r} has dtype {dtype}.")
+        store[key] = reader.read(dataset, path)
+    return store
 
 
 def _optimizer_plan(reader: H5Reader, entry: Entry, group: Any, skip_mismatch: bool) -> list:
@@ -240,7 +276,10 @@ def weights_size_limit(model: Any) -> int:
     """The most bytes a weights file of ``model`` can need: its variables and up to three
     optimizer slots each, stored in float64, plus HDF5's bookkeeping per object."""
     elements = sum(int(np.prod(w.shape, dtype=np.int64)) for w in model.weights)
-    objects = len(entries(model)) + len(model.weights)
+    listed = entries(model)
+    # keyed state that is not a variable (a lookup's IDF weights): its layer tells the bound
+    elements += sum(int(getattr(e.owner, "state_size_bound", lambda: 0)()) for e in listed)
+    objects = len(listed) + len(model.weights)
     return 32 * elements + 16384 * (objects + 64) + (1 << 20)
 
 

@@ -497,6 +497,12 @@ class IndexLookup(Layer):
         if self.output_mode == "tf_idf" and "idf_weights" in store:
             self.idf_weights = np.asarray(store["idf_weights"], dtype=floatx())
 
+    def state_size_bound(self) -> int:
+        """The most numbers ``save_own_variables`` writes (bounds a weights file on load)."""
+        if self.output_mode != "tf_idf":
+            return 0
+        return max(self._frozen_vocab_size or 0, self.max_tokens or 0)
+
     def save_assets(self, dir_path: str) -> None:
         """Write ``vocabulary.txt`` (one entry per line, special tokens first), as Keras does,
         unless the vocabulary is in the config."""

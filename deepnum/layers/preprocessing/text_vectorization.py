@@ -297,6 +297,9 @@ class TextVectorization(Layer):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
 
+    def state_size_bound(self) -> int:
+        return self._lookup_layer.state_size_bound()
+
     def save_own_variables(self, store: dict) -> None:
         self._lookup_layer.save_own_variables(store)
 
