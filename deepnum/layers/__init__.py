@@ -110,7 +110,19 @@ from deepnum.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from deepnum.layers.preprocessing import Rescaling
+from deepnum.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    HashedCrossing,
+    Hashing,
+    IntegerLookup,
+    MelSpectrogram,
+    Normalization,
+    Rescaling,
+    STFTSpectrogram,
+    StringLookup,
+    TextVectorization,
+)
 from deepnum.layers.regularization import (
     Dropout,
     SpatialDropout1D,
