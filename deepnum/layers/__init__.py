@@ -124,7 +124,11 @@ from deepnum.layers.preprocessing import (
     TextVectorization,
 )
 from deepnum.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
     Dropout,
+    GaussianDropout,
+    GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
     SpatialDropout3D,

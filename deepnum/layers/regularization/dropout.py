@@ -103,17 +103,27 @@ class SpatialDropout1D(Dropout):
 
     _rank = 3
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(rate, seed=seed, **kwargs)
+    def __init__(
+        self, rate: float, seed: int | None = None, name: str | None = None, dtype: Any = None
+    ) -> None:
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
         self.input_spec = InputSpec(ndim=self._rank)
 
     def _resolve_noise_shape(self, shape: tuple) -> tuple:
         return (shape[0], 1, shape[2])
 
     def get_config(self) -> dict:
+        """Keras's keys only (its constructor takes no others): name, dtype, rate, seed."""
         config = super().get_config()
-        config.pop("noise_shape")
-        return config
+        return {k: v for k, v in config.items() if k not in ("noise_shape", "trainable")}
+
+    @classmethod
+    def from_config(cls, config: dict) -> SpatialDropout1D:
+        config = dict(config)
+        trainable = config.pop("trainable", True)  # written by earlier versions
+        layer = cls(**config)
+        layer.trainable = trainable
+        return layer
 
 
 class SpatialDropout2D(SpatialDropout1D):
@@ -123,9 +133,14 @@ class SpatialDropout2D(SpatialDropout1D):
     _rank = 4
 
     def __init__(
-        self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
     ) -> None:
-        super().__init__(rate, seed=seed, **kwargs)
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
         self.data_format = _args.data_format(type(self).__name__, data_format)
 
     def _resolve_noise_shape(self, shape: tuple) -> tuple:
