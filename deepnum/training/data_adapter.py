@@ -266,6 +266,8 @@ def check_leaves(structure: Any, what: str, caller: str, allow_strings: bool = T
                 f"{caller}: {what} has the complex dtype {leaf.dtype}; deepnum models take real "
                 "numbers: pass the real and imaginary parts as separate features."
             )
+        if kind == "O" and allow_strings and _all_strings(leaf):
+            continue  # text as Python strings, for models whose inputs are strings
         if kind == "O":
             raise ValueError(
                 f"{caller}: {what} has dtype object (shape {tuple(np.shape(leaf))}): it holds "
@@ -278,3 +280,8 @@ def check_leaves(structure: Any, what: str, caller: str, allow_strings: bool = T
                 f"{_preview(leaf.reshape(-1)[:1])}) but the model takes numbers; encode the "
                 "text first (a vocabulary lookup or a tokenizer)."
             )
+
+
+def _all_strings(leaf: Any) -> bool:
+    """Whether an object array holds only ``str``/``bytes`` (text for string inputs)."""
+    return all(isinstance(v, (str, bytes)) for v in np.asarray(leaf).reshape(-1).tolist())

@@ -84,7 +84,7 @@ class Discretization(Layer):
                 "with num_bins instead."
             )
         self.reset_state()
-        for batch in enc.adapt_batches("Discretization", data, steps):
+        for batch in enc.adapt_batches("Discretization", data, steps, lists_are_batches=True):
             self.update_state(batch)
         self.finalize_state()
 

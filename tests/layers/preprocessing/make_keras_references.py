@@ -41,13 +41,20 @@ def _record(layer, adapt, call_input, **call_kwargs):
     if adapt is not None:
         layer.adapt(np.array(adapt, dtype=object if _is_text(adapt) else None))
     out = layer(np.array(call_input, dtype=object if _is_text(call_input) else None))
-    entry = {"output": _plain(out)}
+    entry = {"output": _plain(out), "config": _config(layer)}
     if hasattr(layer, "get_vocabulary"):
         entry["vocabulary"] = _plain(layer.get_vocabulary())
     idf = getattr(getattr(layer, "_lookup_layer", layer), "idf_weights", None)
     if idf is not None:
         entry["idf_weights"] = _plain(idf.numpy())
     return entry
+
+
+def _config(layer) -> dict:
+    config = layer.get_config()
+    config.pop("dtype", None)
+    config.pop("name", None)
+    return json.loads(json.dumps(_plain(config)))
 
 
 def _is_text(values) -> bool:
@@ -62,10 +69,11 @@ def lookups(keras) -> dict:
     for name, kwargs, adapt, call_input in cases.TEXT_CASES:
         out[name] = _record(keras.layers.TextVectorization(**kwargs), adapt, call_input)
     for name, kwargs, kind in cases.HASH_CASES:
-        out[name] = {"output": _plain(keras.layers.Hashing(**kwargs)(cases.hash_input(kind)))}
+        layer = keras.layers.Hashing(**kwargs)
+        out[name] = {"output": _plain(layer(cases.hash_input(kind))), "config": _config(layer)}
     for name, kwargs, values in cases.CROSS_CASES:
         layer = keras.layers.HashedCrossing(**kwargs)
-        out[name] = {"output": _plain(layer(cases.cross_inputs(values)))}
+        out[name] = {"output": _plain(layer(cases.cross_inputs(values))), "config": _config(layer)}
     return out
 
 
