@@ -47,3 +47,13 @@ __all__ += ["unpack_x_y_sample_weight"]
 from deepnum.utils.file_utils import get_file  # noqa: E402
 
 __all__ += ["get_file"]
+from deepnum.utils.audio_dataset_utils import audio_dataset_from_directory  # noqa: E402
+from deepnum.utils.dataset_utils import split_dataset  # noqa: E402, F811 - Keras's signature
+from deepnum.utils.image_dataset_utils import image_dataset_from_directory  # noqa: E402
+from deepnum.utils.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+from deepnum.utils.text_dataset_utils import text_dataset_from_directory  # noqa: E402
+from deepnum.utils.timeseries_dataset_utils import timeseries_dataset_from_array  # noqa: E402
+
+__all__ += ["array_to_img", "audio_dataset_from_directory", "image_dataset_from_directory"]
+__all__ += ["img_to_array", "load_img", "save_img", "text_dataset_from_directory"]
+__all__ += ["timeseries_dataset_from_array"]
