@@ -9,6 +9,7 @@ from typing import Any
 from deepnum import ops, tree
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.backend import get_array_module
+from deepnum.layers.layer import Layer
 
 
 def time_steps(x: Tensor, go_backwards: bool) -> list[Tensor]:
@@ -65,14 +66,19 @@ def run_cell(
     flat_inputs = tree.flatten(inputs)
     per_input = [time_steps(x, go_backwards) for x in flat_inputs]
     keep = processing_mask(mask, flat_inputs[0], go_backwards)
-    states = tuple(states)
+    nested = tree.is_nested(inputs)
+    step, states = cell, tuple(states)
     outputs: list[list[Tensor]] = []
     structure, previous = None, None
     for t in range(len(per_input[0])):
-        x_t = tree.pack_sequence_as(inputs, [steps[t] for steps in per_input])
-        out, new_states = cell(x_t, states, **cell_kwargs)
+        x_t = (
+            tree.pack_sequence_as(inputs, [s[t] for s in per_input]) if nested else per_input[0][t]
+        )
+        out, new_states = step(x_t, states, **cell_kwargs)
+        if t == 0:
+            step = _later_steps(cell, flat_inputs[0])
         new_states = list(new_states) if tree.is_nested(new_states) else [new_states]
-        structure, flat_out = out, tree.flatten(out)
+        structure, flat_out = out, [out] if isinstance(out, Tensor) else tree.flatten(out)
         if keep is not None:
             if previous is None or zero_output_for_mask:
                 previous = [ops.zeros_like(o) for o in flat_out]
@@ -93,3 +99,12 @@ def run_cell(
     else:
         flat = outputs[0]
     return tree.pack_sequence_as(structure, flat), list(states)
+
+
+def _later_steps(cell: Any, x: Tensor) -> Any:
+    """What runs the steps after the first: a built Layer's ``call`` itself, which spares the
+    per-call work of ``Layer.__call__`` (input checks, building, casting) that the first step
+    has done, unless the cell casts inputs to another dtype."""
+    if isinstance(cell, Layer) and cell.built and cell.dtype == x.dtype:
+        return cell.call
+    return cell

@@ -16,6 +16,7 @@ from deepnum.layers.layer import Layer
 from deepnum.layers.rnn import _loop
 from deepnum.layers.rnn.base_rnn import DropoutRNNCell, forget_bias_initializer, init_dropout
 from deepnum.ops.nn._conv import fused_conv
+from deepnum.ops.nn._recurrent_gates import lstm_gates
 
 
 class ConvLSTMCell(DropoutRNNCell, Layer):
@@ -179,6 +180,12 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         return ops.concatenate(parts, axis=axis)
 
     def _gates(self, z: Tensor, c: Tensor, axis: int) -> tuple[Tensor, Tensor]:
+        default = (
+            self.activation is activations.tanh
+            and self.recurrent_activation is activations.sigmoid
+        )
+        if default and axis == -1:
+            return lstm_gates(z, c)
         i, f, g, o = ops.split(z, 4, axis=axis)
         act, ract = self.activation, self.recurrent_activation
         c = ract(f) * c + ract(i) * act(g)
