@@ -45,8 +45,26 @@ def _erf_parts(ax: Any) -> tuple[Any, Any, Any]:
     return small, series, tail
 
 
+def _compiled_special(x: Any) -> Any:
+    """SciPy's special functions for NumPy arrays (CuPy's for CuPy arrays) when installed:
+    one compiled pass (Cephes' rational approximations, ~1e-16) instead of the ~140 array
+    passes of ``_erf_parts``, which stays the fallback."""
+    xp = get_array_module(x)
+    try:
+        if xp.__name__ == "cupy":
+            import cupyx.scipy.special as special
+        else:
+            import scipy.special as special
+    except ImportError:
+        return None
+    return special
+
+
 def _erf_array(x: Any) -> Any:
     xp = get_array_module(x)
+    special = _compiled_special(x)
+    if special is not None:
+        return special.erf(x.astype(xp.float64))
     small, series, tail = _erf_parts(xp.abs(x).astype(xp.float64))
     return xp.sign(x) * xp.where(small, series, 1.0 - tail)
 
@@ -54,6 +72,9 @@ def _erf_array(x: Any) -> Any:
 def _erfc_array(x: Any) -> Any:
     """erfc x = 1 − erf x, without the cancellation for large x (relative accuracy)."""
     xp = get_array_module(x)
+    special = _compiled_special(x)
+    if special is not None:
+        return special.erfc(x.astype(xp.float64))
     small, series, tail = _erf_parts(xp.abs(x).astype(xp.float64))
     positive = xp.where(small, 1.0 - series, tail)  # erfc |x|
     return xp.where(x >= 0, positive, 2.0 - positive)

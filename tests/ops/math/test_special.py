@@ -38,6 +38,15 @@ def test_erf_and_erfc_accuracy():
     np.testing.assert_allclose(ops.erfc(x).numpy(), special.erfc(x), rtol=5e-14)
 
 
+def test_erf_fallback_without_scipy_keeps_its_accuracy(monkeypatch):
+    from deepnum.ops.math import _special
+
+    monkeypatch.setattr(_special, "_compiled_special", lambda x: None)
+    x = np.linspace(-9.0, 9.0, 401)
+    np.testing.assert_allclose(ops.erf(x).numpy(), special.erf(x), rtol=0, atol=2e-15)
+    np.testing.assert_allclose(ops.erfc(x).numpy(), special.erfc(x), rtol=5e-14)
+
+
 def test_erfinv_accuracy_and_edges():
     y = np.concatenate(
         [np.linspace(-0.999, 0.999, 2001), 1 - np.logspace(-16, -1, 30), [0.0, 1e-300]]
