@@ -1,8 +1,11 @@
-"""Peak resident memory of training the CNN, one framework per process.
+"""Peak resident memory of training the CNN (or the Transformer encoder), one framework per
+process.
 
-``python -m bench.memory deepnum 20`` prints: baseline MB (after imports, model build and one
-step), peak MB during 20 more training steps of batch 64. ``DEEPNUM_NUMBA=0`` in the
-environment measures deepnum without numba (whose LLVM is part of the resident size).
+``python -m bench.memory deepnum 20 [threads] [cnn|transformer]`` prints: baseline MB (after
+imports, model build and one step), peak MB during 20 more training steps (CNN: batch 64;
+Transformer: batch 32 of 128 tokens, against the F.scaled_dot_product_attention twin).
+``DEEPNUM_NUMBA=0`` in the environment measures deepnum without numba (whose LLVM is part of
+the resident size).
 """
 
 from __future__ import annotations
@@ -24,17 +27,28 @@ def main() -> None:
 
     # The deepnum process never imports PyTorch (its libraries alone are ~250 MB resident).
     machine.set_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2, torch=side == "torch")
-    x, y = workloads.mnist_batch(64)
-    model = workloads.deepnum_cnn()
+    transformer = len(sys.argv) > 4 and sys.argv[4] == "transformer"
+    if transformer:
+        from bench import transformer as encoder
+
+        x, y = encoder.batch(32)
+        model = encoder.deepnum_model()
+    else:
+        x, y = workloads.mnist_batch(64)
+        model = workloads.deepnum_cnn()
     if side == "deepnum":
         step = lambda: model.train_on_batch(x, y)  # noqa: E731
     else:
         import torch
 
-        net, loss_fn = workloads.torch_cnn(model)
+        if transformer:
+            net, loss_fn = encoder.torch_model(model)
+            xt = torch.from_numpy(x)
+        else:
+            net, loss_fn = workloads.torch_cnn(model)
+            xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
         del model
         opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-        xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
         step = workloads.torch_step(net, loss_fn, opt, xt, torch.from_numpy(y))
     step()
     baseline = _status_mb("VmRSS")

@@ -104,6 +104,36 @@ def training_pairs(
     return pairs
 
 
+def transformer_pairs(repeats: int, quick: bool) -> list[Pair]:
+    """The Transformer encoder (bench/transformer.py), batch 32 of 128 tokens, against both
+    PyTorch twins: F.scaled_dot_product_attention and nn.MultiheadAttention."""
+    from bench import transformer
+
+    torch = _torch()
+    size, seq = 32, (64 if quick else transformer.SEQ)
+    x, y = transformer.batch(size, seq)
+    model = transformer.deepnum_model(seq)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    pairs = []
+    for attention, label in (("sdpa", "F.scaled_dot_product_attention"), ("module", "nn.MHA")):
+        net, loss_fn = transformer.torch_model(model, attention)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+        ref = workloads.torch_step(net, loss_fn, opt, xt, yt)
+        pairs.append(
+            interleave(
+                f"Transformer encoder train step, batch {size}×{seq} (PyTorch: {label})",
+                lambda: model.train_on_batch(x, y),
+                ref,
+                repeats=repeats,
+                block=BLOCK,
+                settle_s=SETTLE_S,
+                samples_per_step=size,
+                flops_per_step=transformer.flops(size, seq),
+            )
+        )
+    return pairs
+
+
 def overhead_pairs(repeats: int) -> list[Pair]:
     import deepnum as dn
 
@@ -206,12 +236,12 @@ def scaling(repeats: int) -> tuple[list[Pair], str | None]:
     return pairs, "cnn_batch_scaling.png"
 
 
-def memory(threads: int) -> list[list[str]]:
+def memory(threads: int, workload: str = "cnn") -> list[list[str]]:
     rows = []
     sides = [("deepnum", "deepnum", "1"), ("deepnum without numba", "deepnum", "0")]
     for label, side, numba in sides + [("PyTorch", "torch", "1")]:
         out = subprocess.run(
-            [sys.executable, "-m", "bench.memory", side, "20", str(threads)],
+            [sys.executable, "-m", "bench.memory", side, "20", str(threads), workload],
             capture_output=True,
             text=True,
             check=True,
@@ -235,6 +265,8 @@ def run(
             sections["pairs"] += training_pairs(name, repeats, batches[name], quick, device)
     if device != "cpu":
         return sections
+    if "transformer" in only:
+        sections["pairs"] += transformer_pairs(repeats, quick)
     if "overhead" in only:
         sections["pairs"] += overhead_pairs(repeats)
     if "predict" in only:
@@ -245,6 +277,8 @@ def run(
         sections["scaling"], sections["scaling_plot"] = scaling(max(3, repeats // 2))
     if "memory" in only:
         sections["memory"] = memory(threads)
+    if "memory" in only and "transformer" in only:
+        sections["transformer_memory"] = memory(threads, "transformer")
     if "unsupervised" in only:
         from bench import bench_unsupervised
 
@@ -304,6 +338,21 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
                     "growth while training (MB)",
                 ],
                 sections["memory"],
+            ),
+            "",
+        ]
+    if sections.get("transformer_memory"):
+        lines += [
+            "## Peak memory while training the Transformer encoder (batch 32×128, 20 steps)",
+            "",
+            markdown_table(
+                [
+                    "framework",
+                    "RSS after set-up (MB)",
+                    "peak RSS (MB)",
+                    "growth while training (MB)",
+                ],
+                sections["transformer_memory"],
             ),
             "",
         ]

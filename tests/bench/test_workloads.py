@@ -30,3 +30,20 @@ def test_torch_twin_computes_the_same_loss(name):
     with torch.no_grad():
         theirs = float(loss_fn(net(xt), yt))
     np.testing.assert_allclose(ours, theirs, rtol=2e-5)
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "module"])
+def test_transformer_twins_compute_the_same_loss(attention):
+    """The Transformer encoder: Keras's EinsumDense q/k/v kernels packed into PyTorch's QKV
+    projection (F.scaled_dot_product_attention or nn.MultiheadAttention)."""
+    from bench import transformer
+
+    torch = reference("torch")
+    x, y = transformer.batch(4, seq=12)
+    model = transformer.deepnum_model(seq=12)
+    net, loss_fn = transformer.torch_model(model, attention)
+    ours = model.test_on_batch(x, y)
+    with torch.no_grad():
+        theirs = float(loss_fn(net(torch.from_numpy(x)), torch.from_numpy(y)))
+    np.testing.assert_allclose(ours, theirs, rtol=2e-5)
+
