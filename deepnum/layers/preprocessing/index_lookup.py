@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import os
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -301,7 +302,7 @@ class IndexLookup(Layer):
         for special in (self.mask_token, self.oov_token):
             if special is not None:
                 self._counts.pop(self._count_key(special), None)
-        ranked = sorted(self._counts.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+        ranked = sorted(self._counts.items(), key=itemgetter(1, 0), reverse=True)
         if self.max_tokens:
             ranked = ranked[: self.max_tokens - self._token_start_index()]
         keys = [k for k, _ in ranked]
@@ -349,14 +350,16 @@ class IndexLookup(Layer):
             ids = self._lookup_integers(np.asarray(tokens, dtype=np.int64))
         return self._resolve_oov(ids, tokens)
 
-    def lookup_bytes(self, tokens: list) -> np.ndarray:
-        """:meth:`lookup_flat` for tokens given as bytes in ``encoding`` (TextVectorization)."""
+    def lookup_bytes(self, tokens: list, sentinel: bytes | None = None) -> np.ndarray:
+        """:meth:`lookup_flat` for tokens given as bytes in ``encoding`` (TextVectorization);
+        a ``sentinel`` token (between texts) gets index -3."""
         encoding = self._key_encoding or "utf-8"
         if self._bytes_table is None:
             table = {t.encode(encoding): i for t, i in self._lookup_table().items()}
             mask = None if self.mask_token is None else self.mask_token.encode(encoding)
             self._bytes_table = self._with_mask(table, mask)
-        ids = np.fromiter(map(self._bytes_table.get, tokens, repeat(_OOV)), np.int64, len(tokens))
+        table = self._bytes_table if sentinel is None else {**self._bytes_table, sentinel: -3}
+        ids = np.fromiter(map(table.get, tokens, repeat(_OOV)), np.int64, len(tokens))
         return self._resolve_oov(ids, tokens)
 
     def _lookup_integers(self, values: np.ndarray) -> np.ndarray:

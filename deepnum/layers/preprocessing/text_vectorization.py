@@ -28,6 +28,8 @@ PUNCTUATION = string.punctuation.encode()  # the 32 ASCII characters of Keras's 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")
 _SEP = "\x00"
+_SENTINEL = _SEP.encode()  # the token between texts in a joined batch
+SENTINEL_ID = -3
 
 
 class TextVectorization(Layer):
@@ -150,10 +152,19 @@ class TextVectorization(Layer):
                 f"TextVectorization: cannot adapt layer {self.name!r} after setting a static "
                 "vocabulary with `vocabulary` or set_vocabulary()."
             )
-        docs, _ = self._tokenize(enc.host(data))
-        if self._split is None and not isinstance(docs[0], list):
-            docs = [docs]
-        lookup.count_documents(docs)
+        array = enc.host(data)
+        if self._output_mode != "tf_idf":
+            stream = self._whitespace_stream(array)
+            if stream is not None:  # counts need no document boundaries
+                lookup._counts.update(stream)
+                lookup._counts.pop(_SENTINEL, None)
+                return
+        flat, lengths, shape = self._tokenize(array)
+        if lengths is None:
+            rows = shape[0] if len(shape) > 1 else 1
+            lengths = np.full(rows, len(flat) // max(rows, 1), dtype=np.int64)
+        ends = np.cumsum(lengths).tolist()
+        lookup.count_documents([flat[e - n : e] for e, n in zip(ends, lengths.tolist())])
 
     def finalize_state(self) -> None:
         self._lookup_layer.finalize_state()
@@ -174,17 +185,47 @@ class TextVectorization(Layer):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
 
     # ---------------------------------------------------------------- text → tokens
-    def _standardized(self, texts: list[str]) -> list[bytes]:
-        """Each text standardized, as UTF-8 bytes."""
+    def _texts(self, array: np.ndarray) -> tuple[list[str], tuple]:
+        """The batch's strings and its shape (a last axis of size 1 is dropped to split)."""
+        if array.ndim == 0:
+            array = array.reshape(1)
+        if self._split is not None and array.ndim > 1:
+            if array.shape[-1] != 1:
+                raise ValueError(
+                    "TextVectorization: to split strings the input must be 1-D or have a last "
+                    f"axis of size 1, received shape {array.shape}; pass one string per sample."
+                )
+            array = array.reshape(array.shape[:-1])
+        texts = enc.to_strings(array, self._encoding)
         if callable(self._standardize_arg):
             result = self._standardize_arg(np.array(texts, dtype=str))
             texts = enc.to_strings(enc.host(result), self._encoding)
+        return texts, array.shape
+
+    def _clean_flags(self) -> tuple[bool, bool]:
         lower = self._standardize_arg in ("lower", "lower_and_strip_punctuation")
         strip = self._standardize_arg in ("strip_punctuation", "lower_and_strip_punctuation")
+        return lower, strip
+
+    def _standardized(self, texts: list[str]) -> list[bytes]:
+        """Each text standardized, as UTF-8 bytes (one pass over the joined batch)."""
+        lower, strip = self._clean_flags()
         joined = _SEP.join(texts)
         if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator: one at a time
             return [_clean(t.encode("utf-8"), lower, strip) for t in texts]
         return _clean(joined.encode("utf-8"), lower, strip).split(_SEP.encode())
+
+    def _whitespace_stream(self, array: np.ndarray) -> list[bytes] | None:
+        """All tokens of a batch from one split of the joined, standardized batch, texts
+        separated by a sentinel token; None unless the split is on whitespace without n-grams
+        (or when a text holds the sentinel's character)."""
+        if self._split != "whitespace" or self._ngrams is not None:
+            return None
+        texts, _ = self._texts(array)
+        joined = f" {_SEP} ".join(texts)
+        if joined.count(_SEP) != len(texts) - 1:
+            return None
+        return _clean(joined.encode("utf-8"), *self._clean_flags()).split()
 
     def _split_texts(self, texts: list[bytes]) -> list[list[bytes]]:
         if self._split == "whitespace":
@@ -194,53 +235,56 @@ class TextVectorization(Layer):
         pieces = self._split(np.array([t.decode("utf-8") for t in texts], dtype=str))
         return [[_as_bytes(tok) for tok in enc.host(p).reshape(-1).tolist()] for p in pieces]
 
-    def _tokenize(self, array: np.ndarray) -> tuple[list, tuple]:
-        """(documents as lists of byte tokens — or, with ``split=None``, an array of
-        standardized bytes — and the shape of the batch)."""
-        if array.ndim == 0:
-            array = array.reshape(1)
+    def _tokenize(self, array: np.ndarray) -> tuple[list, np.ndarray | None, tuple]:
+        """(all tokens of the batch as bytes, the number of tokens of each sample — None
+        with ``split=None`` and no n-grams: one token per element — and the batch's shape)."""
+        texts, shape = self._texts(array)
+        flat = self._standardized(texts)
         if self._split is not None:
-            if array.ndim > 1:
-                if array.shape[-1] != 1:
-                    raise ValueError(
-                        "TextVectorization: to split strings the input must be 1-D or have a "
-                        f"last axis of size 1, received shape {array.shape}; pass one string "
-                        "per sample."
-                    )
-                array = array.reshape(array.shape[:-1])
-            docs = self._split_texts(self._standardized(enc.to_strings(array, self._encoding)))
-            if self._ngrams is not None:
-                docs = [_ngrams(d, self._ngrams) for d in docs]
-            return docs, array.shape
-        flat = self._standardized(enc.to_strings(array, self._encoding))
+            docs = self._split_texts(flat)
+        elif self._ngrams is not None:
+            docs = np.array(flat, dtype=object).reshape(shape[0], -1).tolist()
+        else:
+            return flat, None, shape
         if self._ngrams is not None:
-            rows = np.array(flat, dtype=object).reshape(array.shape[0], -1).tolist()
-            return [_ngrams(r, self._ngrams) for r in rows], array.shape
-        return flat, array.shape
+            docs = [_ngrams(d, self._ngrams) for d in docs]
+        lengths = np.fromiter(map(len, docs), np.int64, len(docs))
+        return list(itertools.chain.from_iterable(docs)), lengths, shape
+
+    def _ids(self, array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, tuple]:
+        """The vocabulary indices of a batch's tokens, with :meth:`_tokenize`'s lengths."""
+        lookup = self._lookup_layer
+        stream = self._whitespace_stream(array)
+        if stream is None:
+            flat, lengths, shape = self._tokenize(array)
+            return lookup.lookup_bytes(flat), lengths, shape
+        ids = lookup.lookup_bytes(stream, sentinel=_SENTINEL)
+        marks = np.flatnonzero(ids == SENTINEL_ID)
+        bounds = np.concatenate([[-1], marks, [ids.size]])
+        shape = array.shape[:1] if array.ndim else (1,)
+        return ids[ids != SENTINEL_ID], np.diff(bounds) - 1, shape
 
     # ---------------------------------------------------------------- call
     def call(self, inputs: Any) -> Any:
         lookup = self._lookup_layer
         lookup._ensure_known_vocab_size()
         array = enc.host(inputs)
-        docs, shape = self._tokenize(array)
-        if self._split is None and self._ngrams is None:
-            ids = lookup.lookup_bytes(docs).reshape(shape)
+        ids, lengths, shape = self._ids(array)
+        if lengths is None:
+            ids = ids.reshape(shape)
             if self._output_mode == "int" and self._output_sequence_length is not None:
                 ids = _fit_length(ids, self._output_sequence_length)
             return lookup.encode_ids(ids)
-        lengths = np.fromiter(map(len, docs), np.int64, len(docs))
-        ids = lookup.lookup_bytes(list(itertools.chain.from_iterable(docs)))
+        longest = int(lengths.max(initial=0))
         if self._output_mode == "int":
-            width = self._output_sequence_length
-            padded = _pad_ragged(
-                ids, lengths, int(lengths.max(initial=0)) if width is None else width, 0
+            width = (
+                longest if self._output_sequence_length is None else self._output_sequence_length
             )
-            if array.ndim == 0:
-                padded = padded[0]
-            return Tensor._make(to_device(padded, default_device()))
-        padded = _pad_ragged(ids, lengths, int(lengths.max(initial=0)), -1)
-        return lookup.encode_ids(padded)
+            padded = _pad_ragged(ids, lengths, width, 0)
+            return Tensor._make(
+                to_device(padded[0] if array.ndim == 0 else padded, default_device())
+            )
+        return lookup.encode_ids(_pad_ragged(ids, lengths, longest, -1))
 
     def _standardize(self, inputs: Any) -> Any:
         return inputs  # strings stay host arrays; call() converts
