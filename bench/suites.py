@@ -273,6 +273,11 @@ def run(
         sections["pairs"].append(predict_pair(repeats))
     if "fit" in only:
         sections["pairs"].append(fit_pair(repeats))
+    if "text" in only:  # the reference, Keras's TextVectorization, runs on TensorFlow
+        from bench import bench_text
+
+        if bench_text.reference_available():
+            sections["pairs"].append(bench_text.text_vectorization_pair(max(3, repeats // 3)))
     if "scaling" in only:
         sections["scaling"], sections["scaling_plot"] = scaling(max(3, repeats // 2))
     if "memory" in only:
