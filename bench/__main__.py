@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="mlp,cnn,lstm,transformer,overhead,predict,scaling,memory",
-        help="comma-separated workloads (also: fit, unsupervised, text)",
+        help="comma-separated workloads (also: fit, unsupervised, text, images)",
     )
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")
     parser.add_argument(

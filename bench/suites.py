@@ -288,6 +288,10 @@ def run(
         from bench import bench_unsupervised
 
         sections["unsupervised"] = bench_unsupervised.run(quick=quick)
+    if "images" in only:  # input pipeline: image_dataset_from_directory against Keras
+        from bench import bench_data
+
+        sections["pairs"] += bench_data.image_dataset_pairs(max(3, repeats // 3))
     return sections
 
 
