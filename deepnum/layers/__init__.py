@@ -48,6 +48,7 @@ from deepnum.layers.core import (
     Identity,
     Lambda,
     Masking,
+    ReversibleEmbedding,
     Wrapper,
 )
 from deepnum.layers.input_spec import InputSpec
@@ -78,6 +79,7 @@ from deepnum.layers.normalization import (
     SpectralNormalization,
     UnitNormalization,
 )
+from deepnum.layers.pipeline import Pipeline
 from deepnum.layers.pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,

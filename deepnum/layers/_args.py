@@ -78,6 +78,16 @@ def unsupported(owner: str, arg: str, value: Any, default: Any = None) -> None:
         )
 
 
+def not_implemented(owner: str, arg: str, value: Any, default: Any = None) -> None:
+    """Accept a Keras argument whose feature deepnum lacks (e.g. ``quantization_config``) only
+    at its default: a ``NotImplementedError`` naming it otherwise."""
+    if value != default:
+        raise NotImplementedError(
+            f"{owner}: argument `{arg}`={value!r} selects a Keras feature deepnum does not "
+            f"implement; leave it at {arg}={default!r} (Keras's default)."
+        )
+
+
 def constraint(owner: str, arg: str, value: Any) -> Any:
     """A weight constraint: ``None``, a name, a config dict or a callable (applied by
     optimizers after each update)."""

@@ -109,9 +109,12 @@ class Layer:
 
     @property
     def weights(self) -> list[Variable]:
-        """All weights: own trainable, own non-trainable, then those of sub-layers (Keras order)."""
+        """All weights: own trainable, own non-trainable, then those of sub-layers (Keras order;
+        as in Keras, a weight frozen after its creation keeps its place, e.g. a LoRA kernel)."""
         own = self._own_weights + self._attribute_variables()
-        out = [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+        frozen = getattr(self, "_frozen_after_creation", ())  # ids, set by e.g. enable_lora
+        first = [w.trainable or id(w) in frozen for w in own]
+        out = [w for w, t in zip(own, first) if t] + [w for w, t in zip(own, first) if not t]
         seen = {id(w) for w in out}
         for layer in self._sublayers():
             for w in layer.weights:

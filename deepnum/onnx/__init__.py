@@ -1,12 +1,14 @@
 """ONNX export (``pip install deepnum[onnx]``): run deepnum models in onnxruntime, TensorRT,
 OpenVINO, browsers, ...
 
-Supported: Sequential and Functional models (nested ones are inlined) made of Dense, Conv1D/2D
-(also depthwise, separable and transposed), pooling (max, average, global), Flatten, Reshape,
-Permute, RepeatVector, padding, cropping, up-sampling, BatchNormalization (inference),
-LayerNormalization, Dropout (identity), activations and activation layers, Embedding,
-SimpleRNN/LSTM/GRU, Bidirectional, TimeDistributed and the merging layers. Any other layer
-raises ``UnsupportedLayerError`` naming it.
+Supported: Sequential and Functional models (nested ones are inlined) made of Dense,
+Conv1D/2D/3D (also depthwise, separable and transposed), pooling (max, average, global; 1-D to
+3-D), Flatten, Reshape, Permute, RepeatVector, padding, cropping, up-sampling,
+BatchNormalization (inference), LayerNormalization, GroupNormalization, RMSNormalization,
+UnitNormalization, SpectralNormalization (its wrapped layer), Pipeline, Dropout and the noise
+layers (identity), activations and activation layers, Embedding, SimpleRNN/LSTM/GRU,
+Bidirectional, TimeDistributed and the merging layers. Any other layer raises
+``UnsupportedLayerError`` naming it.
 
 Example:
     >>> import os, tempfile, numpy as np, deepnum as dn

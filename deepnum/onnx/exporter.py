@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deepnum.onnx import conv_ops, core_ops, rnn_ops
+from deepnum.onnx import conv_ops, core_ops, norm_ops, rnn_ops
 from deepnum.onnx.builder import GraphBuilder
 from deepnum.onnx.core_ops import UnsupportedLayerError
 from deepnum.utils.io import atomic_write
@@ -45,7 +45,18 @@ def _converters() -> dict[type, Any]:
         L.Cropping1D: conv_ops.cropping, L.Cropping2D: conv_ops.cropping,
         L.UpSampling1D: conv_ops.up_sampling, L.UpSampling2D: conv_ops.up_sampling,
         L.SimpleRNN: rnn_ops.recurrent, L.LSTM: rnn_ops.recurrent, L.GRU: rnn_ops.recurrent,
+        L.RNN: rnn_ops.recurrent,
         L.Bidirectional: rnn_ops.bidirectional, L.TimeDistributed: rnn_ops.time_distributed,
+        L.Conv3D: conv_ops.conv, L.Conv3DTranspose: conv_ops.conv_transpose,
+        L.MaxPooling3D: conv_ops.pooling, L.AveragePooling3D: conv_ops.pooling,
+        L.GlobalMaxPooling3D: conv_ops.global_pooling,
+        L.GlobalAveragePooling3D: conv_ops.global_pooling,
+        L.ZeroPadding3D: conv_ops.zero_padding, L.Cropping3D: conv_ops.cropping,
+        L.UpSampling3D: conv_ops.up_sampling,
+        L.GroupNormalization: norm_ops.group_normalization,
+        L.RMSNormalization: norm_ops.rms_normalization,
+        L.UnitNormalization: norm_ops.unit_normalization,
+        L.SpectralNormalization: norm_ops.spectral_normalization, L.Pipeline: norm_ops.pipeline,
     }  # fmt: skip
     for identity in (
         L.Dropout,
@@ -53,6 +64,10 @@ def _converters() -> dict[type, Any]:
         L.SpatialDropout2D,
         L.SpatialDropout3D,
         L.Identity,
+        L.GaussianNoise,
+        L.GaussianDropout,
+        L.AlphaDropout,
+        L.ActivityRegularization,
     ):
         table[identity] = core_ops.identity
     return table

@@ -365,9 +365,10 @@ def concatenate(inputs: list, axis: int = -1, **kwargs: Any) -> Any:
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs: list, axes: Any = -1, normalize: bool = False, **kwargs: Any) -> Any:
-    """``Dot(axes, normalize, **kwargs)(inputs)``: batched dot product of two tensors."""
-    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+def dot(inputs: list, axes: Any = -1, **kwargs: Any) -> Any:
+    """``Dot(axes, **kwargs)(inputs)``: batched dot product of two tensors (``normalize`` is
+    one of the keyword arguments, as in Keras)."""
+    return Dot(axes=axes, **kwargs)(inputs)
 
 
 __all__ = [

@@ -32,8 +32,8 @@ def _check_axes(owner: str, axis: int | list[int], input_shape: tuple) -> list[i
 
 
 class UnitNormalization(Layer):
-    """Scale each sample to unit L2 norm over ``axis``: y = x / max(‖x‖₂, 10⁻⁶), written
-    y = x · min(1/√(Σx²), 10⁶) as Keras does (ε = 10⁻¹² on the squared norm).
+    """Scale each sample to unit L2 norm over ``axis``: y = x · min(1/√(Σx²), 1/ε), ε = 10⁻¹²
+    (Keras's bound, which keeps an all-zero sample at zero).
 
     Args:
         axis: an int or a list of ints: the axes the norm is taken over (default the last).
