@@ -1,5 +1,6 @@
-"""ONNX converters for SimpleRNN, LSTM and GRU (ONNX's RNN, LSTM and GRU operators),
-Bidirectional and TimeDistributed.
+"""ONNX converters for SimpleRNN, LSTM and GRU and for RNN over their cells (SimpleRNNCell,
+LSTMCell, GRUCell, or a stack of them: one operator per cell), with ONNX's RNN, LSTM and GRU
+operators; Bidirectional and TimeDistributed.
 
 Weights: Keras's kernel ``(input, gates·units)`` becomes ONNX's ``W`` ``(1, gates·units,
 input)`` with the gates reordered (LSTM: Keras i, f, c, o → ONNX i, o, f, c; GRU keeps z, r,
@@ -18,6 +19,23 @@ from deepnum.onnx.core_ops import _unsupported
 
 _ONNX_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
 _GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [0, 1, 2], "SimpleRNN": [0]}
+_KINDS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
+
+
+def _cells(layer: Any) -> list:
+    """The built-in cells the layer runs (one, or a stack); ONNX has no operator for others."""
+    from deepnum.layers.rnn.rnn import FUSED_CELLS
+    from deepnum.layers.rnn.stacked_rnn_cells import StackedRNNCells
+
+    cells = layer.cell.cells if isinstance(layer.cell, StackedRNNCells) else [layer.cell]
+    for cell in cells:
+        if type(cell) not in FUSED_CELLS:
+            raise _unsupported(
+                layer,
+                f"runs a {type(cell).__name__}; ONNX's recurrent operators cover "
+                "SimpleRNNCell, LSTMCell and GRUCell (and stacks of them)",
+            )
+    return cells
 
 
 def _activation_name(layer: Any, fn: Any) -> str:
@@ -33,16 +51,16 @@ def _reorder(matrix: np.ndarray, order: list[int], units: int) -> np.ndarray:
     return np.concatenate(blocks, axis=-1).T
 
 
-def _weights(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    kind, units = type(layer).__name__, layer.units
+def _weights(cell: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    kind, units = _KINDS[type(cell).__name__], cell.units
     order = _GATE_ORDER[kind]
-    w = _reorder(layer.kernel.numpy(), order, units)[None]
-    r = _reorder(layer.recurrent_kernel.numpy(), order, units)[None]
+    w = _reorder(cell.kernel.numpy(), order, units)[None]
+    r = _reorder(cell.recurrent_kernel.numpy(), order, units)[None]
     gates = len(order)
-    if layer.bias is None:
+    if cell.bias is None:
         bias = np.zeros((1, 2 * gates * units), w.dtype)
     else:
-        raw = layer.bias.numpy()
+        raw = cell.bias.numpy()
         if raw.ndim == 2:  # GRU reset_after: input bias and recurrent bias
             wb, rb = raw[0], raw[1]
         else:
@@ -53,15 +71,15 @@ def _weights(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return w, r, bias
 
 
-def _attributes(layer: Any) -> dict:
-    kind = type(layer).__name__
+def _attributes(cell: Any) -> dict:
+    kind = _KINDS[type(cell).__name__]
     if kind == "SimpleRNN":
-        return {"activations": [_activation_name(layer, layer.activation)]}
-    gate = _activation_name(layer, layer.recurrent_activation)
-    cell = _activation_name(layer, layer.activation)
+        return {"activations": [_activation_name(cell, cell.activation)]}
+    gate = _activation_name(cell, cell.recurrent_activation)
+    act = _activation_name(cell, cell.activation)
     if kind == "LSTM":
-        return {"activations": [gate, cell, cell]}
-    return {"activations": [gate, cell], "linear_before_reset": int(layer.reset_after)}
+        return {"activations": [gate, act, act]}
+    return {"activations": [gate, act], "linear_before_reset": int(cell.reset_after)}
 
 
 def _check(layer: Any) -> None:
@@ -70,11 +88,16 @@ def _check(layer: Any) -> None:
 
 
 def run_rnn(b: GraphBuilder, layer: Any, x_time_major: str, p: str, direction: str) -> list[str]:
-    """The ONNX op of one recurrent layer on a time-major input: returns (Y, Y_h[, Y_c])."""
+    """The ONNX op of a one-cell recurrent layer on a time-major input: (Y, Y_h[, Y_c])."""
     _check(layer)
-    kind = type(layer).__name__
+    (cell,) = _cells(layer)
+    return _run_cell(b, cell, x_time_major, p, direction)
+
+
+def _run_cell(b: GraphBuilder, cell: Any, x_time_major: str, p: str, direction: str) -> list:
+    kind = _KINDS[type(cell).__name__]
     op_type = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}[kind]
-    w, r, bias = _weights(layer)
+    w, r, bias = _weights(cell)
     inputs = [x_time_major, b.const(w, f"{p}/W"), b.const(r, f"{p}/R"), b.const(bias, f"{p}/B")]
     n_out = 3 if kind == "LSTM" else 2
     return b.op(
@@ -82,9 +105,9 @@ def run_rnn(b: GraphBuilder, layer: Any, x_time_major: str, p: str, direction: s
         inputs,
         p,
         n_out=n_out,
-        hidden_size=int(layer.units),
+        hidden_size=int(cell.units),
         direction=direction,
-        **_attributes(layer),
+        **_attributes(cell),
     )
 
 
@@ -109,10 +132,27 @@ def _layer_outputs(
 
 def recurrent(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, p: str) -> list[str]:
     x = b.transpose(xs[0], [1, 0, 2], p)
+    if len(_cells(layer)) > 1:
+        return _stacked(b, layer, x, p)
     direction = "reverse" if layer.go_backwards else "forward"
     outs = run_rnn(b, layer, x, p, direction)
-    # With go_backwards Keras returns the outputs in processing (reversed) order.
+    # With go_backwards Keras returns the outputs in processing order (reversed).
     return _layer_outputs(b, layer, outs, p, keras_reverse=layer.go_backwards)
+
+
+def _stacked(b: GraphBuilder, layer: Any, x: str, p: str) -> list[str]:
+    """A stack of cells: one operator per cell, each reading the sequence of the one before;
+    going backwards, the input is reversed once and every cell reads it in processing order."""
+    _check(layer)
+    if layer.go_backwards:
+        x = b.slice(x, [-1], [np.iinfo(np.int64).min], [0], p, steps=[-1])
+    states = []
+    for i, cell in enumerate(_cells(layer)):
+        outs = _run_cell(b, cell, x, f"{p}/cell_{i}", "forward")
+        x = b.squeeze(outs[0], [1], p)
+        states += [b.squeeze(s, [0], p) for s in outs[1:]]
+    main = b.transpose(x, [1, 0, 2], p) if layer.return_sequences else states[-len(outs) + 1]
+    return [main] + states if layer.return_state else [main]
 
 
 def bidirectional(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, p: str) -> list[str]:
