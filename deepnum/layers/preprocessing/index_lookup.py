@@ -93,11 +93,8 @@ class IndexLookup(Layer):
             vocabulary if not isinstance(vocabulary, (str, os.PathLike)) else None
         )
         self.input_idf_weights = idf_weights
-        self._tokens: list = []
+        self._st = _VocabularyState()
         self._key_encoding: str | None = None  # TextVectorization counts and looks up bytes
-        self._table: dict | None = None
-        self._bytes_table: dict | None = None
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self.idf_weights: np.ndarray | None = None
         self.reset_state()
         if output_mode == "tf_idf" and self._has_input_vocabulary and idf_weights is None:
@@ -118,7 +115,7 @@ class IndexLookup(Layer):
 
     def vocabulary_size(self) -> int:
         """The size of the vocabulary, mask and OOV indices included."""
-        return len(self._tokens) + self._token_start_index()
+        return len(self._st.tokens) + self._token_start_index()
 
     def get_vocabulary(self, include_special_tokens: bool = True) -> list:
         """The vocabulary in index order: a token's index is its position in the list.
@@ -126,7 +123,7 @@ class IndexLookup(Layer):
         Args:
             include_special_tokens: include the mask and OOV tokens at the front.
         """
-        vocab = [self.oov_token] * self._token_start_index() + list(self._tokens)
+        vocab = [self.oov_token] * self._token_start_index() + list(self._st.tokens)
         if self.mask_token is not None and self.output_mode == "int":
             vocab[0] = self.mask_token
         if not include_special_tokens:
@@ -214,8 +211,8 @@ class IndexLookup(Layer):
             )
 
     def _install(self, tokens: list) -> None:
-        self._tokens = list(tokens)
-        self._table, self._bytes_table, self._sorted = None, None, None
+        self._st.tokens = list(tokens)
+        self._st.table, self._st.bytes_table, self._st.sorted = None, None, None
         self._record_vocabulary_size()
 
     def _record_vocabulary_size(self) -> None:
@@ -248,9 +245,9 @@ class IndexLookup(Layer):
     # ---------------------------------------------------------------- adapt
     def reset_state(self) -> None:
         """Forget the counts of an ``adapt`` in progress."""
-        self._counts: collections.Counter = collections.Counter()
-        self._doc_counts: collections.Counter = collections.Counter()
-        self._num_documents = 0
+        self._st.counts = collections.Counter()
+        self._st.doc_counts = collections.Counter()
+        self._st.num_documents = 0
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """Learn the vocabulary (and, for ``tf_idf``, the IDF weights) from ``data``.
@@ -288,21 +285,21 @@ class IndexLookup(Layer):
     def count_documents(self, documents: list) -> None:
         """Add documents (lists of hashable tokens) to the running counts."""
         for doc in documents:
-            self._counts.update(doc)
+            self._st.counts.update(doc)
         if self.output_mode == "tf_idf":
             for doc in documents:
-                self._doc_counts.update(set(doc))
-            self._num_documents += len(documents)
+                self._st.doc_counts.update(set(doc))
+            self._st.num_documents += len(documents)
 
     def finalize_state(self) -> None:
         """Turn the running counts into the vocabulary (Keras's order) and IDF weights."""
-        if self._has_input_vocabulary or not self._counts:
+        if self._has_input_vocabulary or not self._st.counts:
             self._record_vocabulary_size()
             return
         for special in (self.mask_token, self.oov_token):
             if special is not None:
-                self._counts.pop(self._count_key(special), None)
-        ranked = sorted(self._counts.items(), key=itemgetter(1, 0), reverse=True)
+                self._st.counts.pop(self._count_key(special), None)
+        ranked = sorted(self._st.counts.items(), key=itemgetter(1, 0), reverse=True)
         if self.max_tokens:
             ranked = ranked[: self.max_tokens - self._token_start_index()]
         keys = [k for k, _ in ranked]
@@ -321,8 +318,8 @@ class IndexLookup(Layer):
     def _finalize_idf(self, keys: list) -> None:
         """idf(t) = log(1 + N / (1 + df(t))), N documents, df(t) those holding t; the OOV
         slots get the mean weight and ``pad_to_max_tokens`` pads with zeros."""
-        df = np.array([self._doc_counts[k] for k in keys], dtype=np.float64)
-        idf = np.log(1.0 + self._num_documents / (1.0 + df)).astype(floatx())
+        df = np.array([self._st.doc_counts[k] for k in keys], dtype=np.float64)
+        idf = np.log(1.0 + self._st.num_documents / (1.0 + df)).astype(floatx())
         front = np.full(self._token_start_index(), idf.mean(dtype=floatx()), dtype=floatx())
         weights = np.concatenate([front, idf])
         if self.pad_to_max_tokens and self.max_tokens is not None:
@@ -331,10 +328,10 @@ class IndexLookup(Layer):
 
     # ---------------------------------------------------------------- lookup
     def _lookup_table(self) -> dict:
-        if self._table is None:
+        if self._st.table is None:
             start = self._token_start_index()
-            self._table = {t: i + start for i, t in enumerate(self._tokens)}
-        return self._table
+            self._st.table = {t: i + start for i, t in enumerate(self._st.tokens)}
+        return self._st.table
 
     def _with_mask(self, table: dict, mask: Any) -> dict:
         if self.mask_token is None:
@@ -354,20 +351,20 @@ class IndexLookup(Layer):
         """:meth:`lookup_flat` for tokens given as bytes in ``encoding`` (TextVectorization);
         a ``sentinel`` token (between texts) gets index -3."""
         encoding = self._key_encoding or "utf-8"
-        if self._bytes_table is None:
+        if self._st.bytes_table is None:
             table = {t.encode(encoding): i for t, i in self._lookup_table().items()}
             mask = None if self.mask_token is None else self.mask_token.encode(encoding)
-            self._bytes_table = self._with_mask(table, mask)
-        table = self._bytes_table if sentinel is None else {**self._bytes_table, sentinel: -3}
+            self._st.bytes_table = self._with_mask(table, mask)
+        table = self._st.bytes_table if sentinel is None else {**self._st.bytes_table, sentinel: -3}
         ids = np.fromiter(map(table.get, tokens, repeat(_OOV)), np.int64, len(tokens))
         return self._resolve_oov(ids, tokens)
 
     def _lookup_integers(self, values: np.ndarray) -> np.ndarray:
-        if self._sorted is None:
-            keys = np.array(self._tokens, dtype=np.int64)
+        if self._st.sorted is None:
+            keys = np.array(self._st.tokens, dtype=np.int64)
             order = np.argsort(keys, kind="stable")
-            self._sorted = (keys[order], order.astype(np.int64) + self._token_start_index())
-        keys, index = self._sorted
+            self._st.sorted = (keys[order], order.astype(np.int64) + self._token_start_index())
+        keys, index = self._st.sorted
         ids = np.full(values.shape, _OOV, dtype=np.int64)
         if keys.size:
             pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
@@ -527,6 +524,20 @@ class IndexLookup(Layer):
 
 
 # ------------------------------------------------------------------------ helpers
+class _VocabularyState:
+    """The vocabulary, its lookup tables and the running counts of ``adapt``, kept out of the
+    layer's attributes (which are searched for sub-layers and weights)."""
+
+    def __init__(self) -> None:
+        self.tokens: list = []
+        self.table: dict | None = None
+        self.bytes_table: dict | None = None
+        self.sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self.counts: collections.Counter = collections.Counter()
+        self.doc_counts: collections.Counter = collections.Counter()
+        self.num_documents = 0
+
+
 def _check_arguments(
     label: str, max_tokens: Any, pad_to_max_tokens: bool, num_oov_indices: Any, oov_method: Any
 ) -> None:

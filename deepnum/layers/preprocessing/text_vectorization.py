@@ -156,8 +156,8 @@ class TextVectorization(Layer):
         if self._output_mode != "tf_idf":
             stream = self._whitespace_stream(array)
             if stream is not None:  # counts need no document boundaries
-                lookup._counts.update(stream)
-                lookup._counts.pop(_SENTINEL, None)
+                lookup._st.counts.update(stream)
+                lookup._st.counts.pop(_SENTINEL, None)
                 return
         flat, lengths, shape = self._tokenize(array)
         if lengths is None:
