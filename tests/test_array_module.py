@@ -22,6 +22,10 @@ ALLOWED = {
         "layers/regularization/dropout.py",
         "where",
     ): "the mask is drawn on the host, then moved to the device",
+    (
+        "layers/regularization/noise.py",
+        "random.default_rng",
+    ): "a seeded host generator for the noise, which is then moved to the device",
     ("layers/layer.py", "asarray"): "set_weights / user input conversion on the host",
     ("layers/layer.py", "dtype"): "dtype names",
     ("layers/rnn/recurrent.py", "asarray"): "bias initializer (weights are created on the host)",

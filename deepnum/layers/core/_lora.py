@@ -11,6 +11,7 @@ import numpy as np
 
 from deepnum.autodiff.tensor import shape_str
 from deepnum.autodiff.variable import Variable
+from deepnum.backend import get_array_module
 
 
 def merged(base: Variable, a: Variable, b: Variable, alpha: float, rank: int) -> np.ndarray:
@@ -33,15 +34,15 @@ def attach(layer: Any, save: Any, stored: Any, adapters: list[Variable]) -> None
                 f"under keys 0…{len(stored_now) - 1}, the file has keys {keys}."
             )
         for i, variable in enumerate(stored_now):
-            value = np.asarray(store[str(i)])
-            if value.shape != tuple(variable.shape):
+            value = store[str(i)]
+            if tuple(value.shape) != tuple(variable.shape):
                 raise ValueError(
                     f'Layer "{layer.name}" weight "{variable.name}" has shape '
                     f"{shape_str(variable.shape)}, the file's has {shape_str(value.shape)}."
                 )
             variable.assign(value)
         for adapter in adapters:
-            adapter.assign(np.zeros(adapter.shape, adapter.dtype))
+            adapter.assign(get_array_module(adapter.data).zeros_like(adapter.data))
 
     layer.save_own_variables = save
     layer.load_own_variables = load_own_variables
