@@ -10,23 +10,11 @@ import pytest
 import deepnum as dn
 from deepnum import layers
 from deepnum.layers.rnn.conv_lstm_cell import ConvLSTMCell
-from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, keras
 from tests.layers.recurrent_parity import compare_rnn, data, ragged_mask
 
 K = keras()
 FRAMES = {1: (7, 2), 2: (5, 4, 2), 3: (4, 3, 3, 2)}  # per rank: spatial axes, then channels
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _torch_on_one_thread():
-    """Keras's ConvLSTM makes many tiny torch convolutions: on a busy machine each takes ~20 ms
-    with two threads spinning, ~2 ms with one."""
-    torch = reference("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def pair(rank, filters=3, kernel_size=3, **kwargs):

@@ -172,3 +172,65 @@ def test_nested_cell_model_round_trips(tmp_path):
     inputs, _ = guide_data()
     for a, b in zip(model.predict(inputs, verbose=0), loaded.predict(inputs, verbose=0)):
         np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- next-frame
+# keras.io's next-frame model (64 filters on 64×64 frames of Moving MNIST, 19 input frames,
+# batches of 5), scaled down: 3 filters on 10×10 frames of a moving square, 4 frames.
+def next_frame_model(keras):
+    layers = keras.layers
+    inp = layers.Input(shape=(None, 10, 10, 1))
+    x = layers.ConvLSTM2D(
+        filters=3,
+        kernel_size=(5, 5),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(inp)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(
+        filters=3,
+        kernel_size=(3, 3),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(
+        filters=3,
+        kernel_size=(1, 1),
+        padding="same",
+        return_sequences=True,
+        activation="relu",
+    )(x)
+    x = layers.Conv3D(filters=1, kernel_size=(3, 3, 3), activation="sigmoid", padding="same")(x)
+    model = keras.models.Model(inp, x)
+    model.compile(loss=keras.losses.binary_crossentropy, optimizer=keras.optimizers.Adam())
+    return model
+
+
+def moving_squares(n=4, frames=5, seed=0):
+    """Clips of a 3×3 square moving one pixel per frame; x: frames 0..T-2, y: frames 1..T-1."""
+    rng = np.random.default_rng(seed)
+    clips = np.zeros((n, frames, 10, 10, 1), np.float32)
+    for i in range(n):
+        r, c = rng.integers(2, 5, 2)
+        dr, dc = rng.choice([-1, 1], 2)
+        for t in range(frames):
+            clips[i, t, r + dr * t : r + dr * t + 3, c + dc * t : c + dc * t + 3] = 1.0
+    return clips[:, :-1], clips[:, 1:]
+
+
+def test_next_frame_model_gives_keras_outputs_and_trains_as_keras_trains():
+    ours, theirs = next_frame_model(deepnum), next_frame_model(K)
+    assert ours.count_params() == theirs.count_params()
+    ours.set_weights(theirs.get_weights())
+    x, y = moving_squares()
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
+    history = ours.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    theirs.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

@@ -34,7 +34,24 @@ def layers_model(m):
     )
 
 
-MODELS = {"cells": cells_model, "custom_cell": custom_cell_model, "layers": layers_model}
+def conv_lstm_model(m):
+    return m.Sequential(
+        [
+            m.Input((6, 5)),
+            m.layers.Reshape((3, 5, 2, 1)),
+            m.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True),
+            m.layers.Reshape((3, 1, 5, 2, 2)),
+            m.layers.ConvLSTM3D(2, (2, 1, 1), data_format="channels_first"),
+        ]
+    )
+
+
+MODELS = {
+    "cells": cells_model,
+    "custom_cell": custom_cell_model,
+    "layers": layers_model,
+    "conv_lstm": conv_lstm_model,
+}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
