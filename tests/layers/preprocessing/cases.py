@@ -84,6 +84,14 @@ LOOKUP_CASES = [
      [0, 1, 2, 3, 4, 9]),
     ("string_vocab_special", "StringLookup", {"vocabulary": ["[UNK]", "x", "y"]}, None,
      [["x", "y", "w"]]),
+    ("string_vocab_idf", "StringLookup",
+     {"vocabulary": ["a", "b", "c"], "idf_weights": [0.5, 1.0, 2.0], "output_mode": "tf_idf"},
+     None, [["a", "b", "q", "c", "c"]]),
+    ("string_mask_multi_hot", "StringLookup", {"mask_token": "", "output_mode": "multi_hot"},
+     TOKENS, [["a", "", "q"], ["", "", "b"]]),
+    ("int_vocab_idf_special", "IntegerLookup",
+     {"vocabulary": [-1, 5, 7], "idf_weights": [0.3, 1.0, 2.0], "output_mode": "tf_idf"}, None,
+     [[5, 7, 9, 7]]),
     ("int_adapt", "IntegerLookup", {}, INTS, INT_INPUTS),
     ("int_mask", "IntegerLookup", {"mask_token": 0}, INTS, INT_INPUTS),
     ("int_oov3_floormod", "IntegerLookup", {"num_oov_indices": 3}, INTS, INT_INPUTS),
@@ -118,6 +126,10 @@ TEXT_CASES = [
      ["cat", "Dog", "fish", ""]),
     ("tv_vocab", {"vocabulary": ["earth", "wind", "and", "fire"], "output_sequence_length": 4},
      None, ["earth wind and fire", "fire and water"]),
+    ("tv_vocab_idf", {"vocabulary": ["the", "fox"], "idf_weights": [1.5, 2.5],
+                      "output_mode": "tf_idf"}, None, TEXT_INPUTS),
+    ("tv_split_none_ngrams", {"split": None, "ngrams": 2}, ["Cat", "dog", "cat"],
+     [["cat"], ["Dog!"], ["fish"]]),
 ]  # fmt: skip
 
 HASH_STRINGS = random_strings(400)
