@@ -57,3 +57,6 @@ from deepnum.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 __all__ += ["array_to_img", "audio_dataset_from_directory", "image_dataset_from_directory"]
 __all__ += ["img_to_array", "load_img", "save_img", "text_dataset_from_directory"]
 __all__ += ["timeseries_dataset_from_array"]
+from deepnum.utils.feature_space import FeatureSpace  # noqa: E402
+
+__all__ += ["FeatureSpace"]
