@@ -56,6 +56,35 @@ ALLOWED = {
     ("optimizers/state.py", "shape"): "shapes",
 }
 SCHEDULES = "optimizers/schedules/"  # learning-rate schedules compute Python scalars on the host
+# Modules whose data live on the host by design, each with its reason.
+HOST_MODULES = {
+    "layers/preprocessing/_hash.py": "string hashes of distinct values (Python integers)",
+    "layers/preprocessing/index_lookup.py": "vocabularies and lookups of host strings/integers",
+    "layers/preprocessing/string_lookup.py": "host strings",
+    "layers/preprocessing/integer_lookup.py": "vocabulary lookups on the host",
+    "layers/preprocessing/text_vectorization.py": "text is tokenized on the host",
+    "layers/preprocessing/hashing.py": "hashes of host strings/integers",
+    "layers/preprocessing/hashed_crossing.py": "hashes of host strings/integers",
+    "layers/preprocessing/discretization.py": "adapt's quantile summary (call uses xp)",
+}
+ALLOWED.update(
+    {
+        ("layers/preprocessing/_encoding.py", "asarray"): "user input to a host array",
+        ("layers/preprocessing/_encoding.py", "prod"): "shapes",
+        ("layers/preprocessing/normalization.py", "array"): "config values",
+        ("layers/preprocessing/normalization.py", "asarray"): "given statistics, on the host",
+        ("layers/preprocessing/normalization.py", "broadcast_to"): "given statistics",
+        ("layers/preprocessing/normalization.py", "ndim"): "shapes",
+        ("layers/preprocessing/normalization.py", "shape"): "shapes",
+        ("layers/preprocessing/normalization.py", "zeros"): "adapt's running sums (host batches)",
+        ("layers/preprocessing/spectrograms.py", "dtype"): "dtype names",
+        ("layers/preprocessing/spectrograms.py", "linspace"): "mel matrix, built on the host",
+        ("layers/preprocessing/spectrograms.py", "log"): "mel matrix, built on the host",
+        ("layers/preprocessing/spectrograms.py", "maximum"): "mel matrix, built on the host",
+        ("layers/preprocessing/spectrograms.py", "minimum"): "mel matrix, built on the host",
+        ("layers/preprocessing/spectrograms.py", "pad"): "mel matrix, built on the host",
+    }
+)
 
 
 def _numpy_calls(path: pathlib.Path):
@@ -80,7 +109,7 @@ def test_no_direct_numpy_where_xp_belongs():
         paths = [ROOT / package] if package.endswith(".py") else (ROOT / package).rglob("*.py")
         for path in sorted(paths):
             rel = path.relative_to(ROOT).as_posix()
-            if rel.startswith(SCHEDULES):
+            if rel.startswith(SCHEDULES) or rel in HOST_MODULES:
                 continue
             for name, line in _numpy_calls(path):
                 if (rel, name) not in ALLOWED:
