@@ -60,12 +60,17 @@ def main() -> None:
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
 
-    root = args.data
-    if root is None:
-        root = os.path.join(tempfile.mkdtemp(), "aclImdb")
-        write_synthetic_imdb(root)
-        print(f"Generated a synthetic corpus in {root}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.data
+        if root is None:
+            root = os.path.join(tmp, "aclImdb")
+            write_synthetic_imdb(root)
+            print(f"Generated a synthetic corpus in {root}")
+        run(root, args, os.path.join(tmp, "sentiment.keras"))
 
+
+def run(root: str, args: argparse.Namespace, path: str) -> None:
+    """Read the folder, adapt the vocabulary, train, evaluate, save and reload."""
     # Only the pos/neg folders: aclImdb's train/ also holds unlabelled reviews (unsup/).
     common = dict(batch_size=32, class_names=["neg", "pos"], seed=1337)
     train_ds, val_ds = keras.utils.text_dataset_from_directory(
@@ -94,7 +99,6 @@ def main() -> None:
     print(f"test loss {loss:.4f}, test accuracy {accuracy:.4f}")
 
     reviews = np.array(["A superb, moving film. Brilliant!", "Dull, tedious and far too long."])
-    path = os.path.join(tempfile.mkdtemp(), "sentiment.keras")
     model.save(path)  # the vocabulary travels in the file (assets/.../vocabulary.txt)
     restored = keras.models.load_model(path)
     for review, p, q in zip(

@@ -221,3 +221,16 @@ def test_adapt_after_a_fixed_vocabulary_is_an_error():
 def test_category_encoding_refuses_values_out_of_range():
     with pytest.raises(ValueError, match="num_tokens"):
         dn.layers.CategoryEncoding(3)(np.array([[0, 3]]))
+
+
+def test_sentiment_example_runs(monkeypatch, capsys):
+    import os
+    import runpy
+    import sys
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples")
+    script = os.path.join(script, "sentiment_from_text_files.py")
+    monkeypatch.setattr(sys, "argv", [script, "--epochs", "2"])
+    runpy.run_path(script, run_name="__main__")
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and "reloaded model" in out
