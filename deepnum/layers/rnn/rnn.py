@@ -10,6 +10,7 @@ from typing import Any
 from deepnum import ops, regularizers, tree
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
+from deepnum.backend import device_of
 from deepnum.layers import _args, serialization
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 from deepnum.layers.layer import Layer
@@ -370,7 +371,10 @@ def _state_shapes(cell: Any, batch: Any) -> list | None:
 
 
 def _as_state(state: Any, like: Tensor) -> Tensor:
+    """A state as a tensor on the inputs' device, in their float dtype."""
     state = as_tensor(state, like=like)
+    if state.xp is not like.xp:  # e.g. zeros from get_initial_state for inputs on a GPU
+        state = state.to(device_of(like.data))
     if state.dtype.kind == "f" and state.dtype != like.dtype and like.dtype.kind == "f":
         state = ops.cast(state, like.dtype)
     return state
