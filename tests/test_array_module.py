@@ -60,6 +60,7 @@ SCHEDULES = "optimizers/schedules/"  # learning-rate schedules compute Python sc
 HOST_MODULES = {
     "layers/preprocessing/_hash.py": "string hashes of distinct values (Python integers)",
     "layers/preprocessing/index_lookup.py": "vocabularies and lookups of host strings/integers",
+    "layers/preprocessing/_vocabulary.py": "vocabulary counts and IDF weights on the host",
     "layers/preprocessing/string_lookup.py": "host strings",
     "layers/preprocessing/integer_lookup.py": "vocabulary lookups on the host",
     "layers/preprocessing/text_vectorization.py": "text is tokenized on the host",

@@ -26,6 +26,15 @@ from deepnum.backend import default_device, floatx, to_device
 from deepnum.layers.layer import Layer
 from deepnum.layers.preprocessing import _encoding as enc
 from deepnum.layers.preprocessing._hash import hash_buckets
+from deepnum.layers.preprocessing._vocabulary import (
+    VocabularyState,
+    check_lookup_arguments,
+    check_salt,
+    inverse_document_frequency,
+    is_stream,
+    listify,
+    padded_idf,
+)
 
 LOOKUP_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _OOV = -2  # internal marker of out-of-vocabulary positions before OOV hashing
@@ -58,7 +67,7 @@ class IndexLookup(Layer):
         **kwargs: Any,
     ) -> None:
         label = type(self).__name__
-        _check_arguments(label, max_tokens, pad_to_max_tokens, num_oov_indices, oov_method)
+        check_lookup_arguments(label, max_tokens, pad_to_max_tokens, num_oov_indices, oov_method)
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode == "tf-idf":
@@ -75,7 +84,7 @@ class IndexLookup(Layer):
                 f"{label}: idf_weights should only be set if output_mode is 'tf_idf', received "
                 f"output_mode={output_mode!r}."
             )
-        self.salt = _check_salt(label, salt, self._string_vocabulary, oov_method)
+        self.salt = check_salt(label, salt, self._string_vocabulary, oov_method)
         self._frozen_vocab_size = kwargs.pop("vocabulary_size", None)
         self._has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("dtype", None)
@@ -93,7 +102,7 @@ class IndexLookup(Layer):
             vocabulary if not isinstance(vocabulary, (str, os.PathLike)) else None
         )
         self.input_idf_weights = idf_weights
-        self._st = _VocabularyState()
+        self._st = VocabularyState()
         self._key_encoding: str | None = None  # TextVectorization counts and looks up bytes
         self.idf_weights: np.ndarray | None = None
         self.reset_state()
@@ -235,12 +244,11 @@ class IndexLookup(Layer):
                 f"len(idf_weights)={len(weights)}, len(vocabulary)={vocab_length}."
             )
         front = 0 if found_special else self._token_start_index()
-        front_value = 0.0 if found_special else float(np.average(weights))
-        back = 0
-        if self.pad_to_max_tokens and self.max_tokens is not None:
-            back = self.max_tokens - front - len(weights)
-        padded = np.pad(weights, (front, back), constant_values=(front_value, 0.0))
-        self.idf_weights = padded.astype(floatx())
+        self.idf_weights = padded_idf(weights, front, self._idf_length())
+
+    def _idf_length(self) -> int | None:
+        """The IDF weights' length with ``pad_to_max_tokens`` (None: no padding)."""
+        return self.max_tokens if self.pad_to_max_tokens and self.max_tokens else None
 
     # ---------------------------------------------------------------- adapt
     def reset_state(self) -> None:
@@ -262,7 +270,7 @@ class IndexLookup(Layer):
             steps: the most batches to read from an iterable.
         """
         self.reset_state()
-        single = not _is_stream(data)
+        single = not is_stream(data)
         for batch in enc.adapt_batches(type(self).__name__, data, steps):
             if single and batch.ndim == 1:
                 batch = batch[:, None]
@@ -316,15 +324,9 @@ class IndexLookup(Layer):
         return key.decode(self._key_encoding) if self._key_encoding else key
 
     def _finalize_idf(self, keys: list) -> None:
-        """idf(t) = log(1 + N / (1 + df(t))), N documents, df(t) those holding t; the OOV
-        slots get the mean weight and ``pad_to_max_tokens`` pads with zeros."""
         df = np.array([self._st.doc_counts[k] for k in keys], dtype=np.float64)
-        idf = np.log(1.0 + self._st.num_documents / (1.0 + df)).astype(floatx())
-        front = np.full(self._token_start_index(), idf.mean(dtype=floatx()), dtype=floatx())
-        weights = np.concatenate([front, idf])
-        if self.pad_to_max_tokens and self.max_tokens is not None:
-            weights = np.pad(weights, (0, self.max_tokens - weights.size))
-        self.idf_weights = weights.astype(floatx())
+        idf = inverse_document_frequency(df, self._st.num_documents)
+        self.idf_weights = padded_idf(idf, self._token_start_index(), self._idf_length())
 
     # ---------------------------------------------------------------- lookup
     def _lookup_table(self) -> dict:
@@ -479,8 +481,8 @@ class IndexLookup(Layer):
                 "sparse": self.sparse,
                 "pad_to_max_tokens": self.pad_to_max_tokens,
                 "vocabulary_dtype": self.vocabulary_dtype,
-                "idf_weights": _listify(self.input_idf_weights),
-                "vocabulary": _listify(self.input_vocabulary),
+                "idf_weights": listify(self.input_idf_weights),
+                "vocabulary": listify(self.input_vocabulary),
                 "vocabulary_size": self._frozen_vocab_size,
                 "oov_method": self.oov_method,
                 "salt": self.salt,
@@ -521,75 +523,3 @@ class IndexLookup(Layer):
         values = lines if self._string_vocabulary else [int(v) for v in lines]
         idf = self.idf_weights if self.output_mode == "tf_idf" else None
         self.set_vocabulary(np.array(values, dtype=object), idf_weights=idf)
-
-
-# ------------------------------------------------------------------------ helpers
-class _VocabularyState:
-    """The vocabulary, its lookup tables and the running counts of ``adapt``, kept out of the
-    layer's attributes (which are searched for sub-layers and weights)."""
-
-    def __init__(self) -> None:
-        self.tokens: list = []
-        self.table: dict | None = None
-        self.bytes_table: dict | None = None
-        self.sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self.counts: collections.Counter = collections.Counter()
-        self.doc_counts: collections.Counter = collections.Counter()
-        self.num_documents = 0
-
-
-def _check_arguments(
-    label: str, max_tokens: Any, pad_to_max_tokens: bool, num_oov_indices: Any, oov_method: Any
-) -> None:
-    if max_tokens is not None and max_tokens <= 1:
-        raise ValueError(
-            f"{label}: max_tokens must be greater than 1 when set, received "
-            f"max_tokens={max_tokens}."
-        )
-    if pad_to_max_tokens and max_tokens is None:
-        raise ValueError(f"{label}: pad_to_max_tokens=True needs max_tokens to be set.")
-    if not isinstance(num_oov_indices, int) or num_oov_indices < 0:
-        raise ValueError(
-            f"{label}: num_oov_indices must be an integer >= 0, received "
-            f"num_oov_indices={num_oov_indices!r}."
-        )
-    if oov_method not in ("floormod", "farmhash"):
-        raise ValueError(
-            f"{label}: unknown oov_method={oov_method!r}; expected 'floormod' or 'farmhash'."
-        )
-
-
-def _check_salt(label: str, salt: Any, strings: bool, oov_method: str) -> list | None:
-    if salt is None:
-        return None
-    if not strings and oov_method != "farmhash":
-        raise ValueError(
-            f"{label}: salt can only be used with oov_method='farmhash', received "
-            f"oov_method={oov_method!r}."
-        )
-    if isinstance(salt, (tuple, list)) and len(salt) == 2:
-        return [int(s) for s in salt]
-    if isinstance(salt, int):
-        return [salt, salt]
-    raise ValueError(f"{label}: salt must be an integer or a pair of integers, received {salt!r}.")
-
-
-def _is_stream(data: Any) -> bool:
-    """Whether ``adapt`` reads ``data`` as a stream of batches (not one array)."""
-    from deepnum.backend import is_array
-
-    if isinstance(data, (list, tuple, Tensor)) or is_array(data):
-        return False
-    return hasattr(data, "__iter__")
-
-
-def _listify(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, Tensor):
-        value = value.numpy()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return list(value)
-    return value

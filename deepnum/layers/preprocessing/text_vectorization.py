@@ -21,7 +21,8 @@ from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import default_device, to_device
 from deepnum.layers.layer import Layer
 from deepnum.layers.preprocessing import _encoding as enc
-from deepnum.layers.preprocessing.index_lookup import LOOKUP_MODES, _is_stream, _listify
+from deepnum.layers.preprocessing._vocabulary import is_stream, listify
+from deepnum.layers.preprocessing.index_lookup import LOOKUP_MODES
 from deepnum.layers.preprocessing.string_lookup import StringLookup
 
 PUNCTUATION = string.punctuation.encode()  # the 32 ASCII characters of Keras's regex
@@ -137,7 +138,7 @@ class TextVectorization(Layer):
             steps: the most batches to read from an iterable.
         """
         self.reset_state()
-        single = not _is_stream(data)
+        single = not is_stream(data)
         for batch in enc.adapt_batches("TextVectorization", data, steps):
             if single and batch.ndim == 1 and self._split is None:
                 batch = batch[:, None]
@@ -315,14 +316,14 @@ class TextVectorization(Layer):
                 "max_tokens": lookup.max_tokens,
                 "standardize": _serialize_callable(self._standardize_arg),
                 "split": _serialize_callable(self._split),
-                "ngrams": _listify(self._ngrams_arg),
+                "ngrams": listify(self._ngrams_arg),
                 "output_mode": self._output_mode,
                 "output_sequence_length": self._output_sequence_length,
                 "pad_to_max_tokens": lookup.pad_to_max_tokens,
                 "sparse": lookup.sparse,
                 "ragged": self._ragged,
-                "vocabulary": _listify(lookup.input_vocabulary),
-                "idf_weights": _listify(lookup.input_idf_weights),
+                "vocabulary": listify(lookup.input_vocabulary),
+                "idf_weights": listify(lookup.input_idf_weights),
                 "encoding": self._encoding,
                 "vocabulary_size": self.vocabulary_size(),
             }
