@@ -60,3 +60,6 @@ __all__ += ["timeseries_dataset_from_array"]
 from deepnum.utils.feature_space import FeatureSpace  # noqa: E402
 
 __all__ += ["FeatureSpace"]
+from deepnum.utils import bounding_boxes  # noqa: E402
+
+__all__ += ["bounding_boxes"]
