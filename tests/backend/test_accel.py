@@ -236,3 +236,26 @@ def test_batch_parts_run_in_parallel_and_match_one_part(monkeypatch):
         monkeypatch.setattr(recurrent_scan, "MAX_PARTS", 2)
         for a, b in zip(split, whole):  # per-sample results equal, weight sums reordered
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_gelu_erf_is_within_8_ulps_and_the_layer_path_matches_the_numpy_one(monkeypatch):
+    """Φ(x) = ½ + ½·erf(x/√2) from the kernel's float32 erf: erf within 8 ulps of SciPy's
+    float64 erf; the GELU and its gradient equal the NumPy path's to float32 rounding."""
+    special = reference("scipy.special")
+    x = np.concatenate(
+        [np.linspace(-8, 8, 400_001, dtype=np.float32), np.float32(10.0) ** np.arange(-30, 0)]
+    )
+    x = np.concatenate([x, -x]) * np.float32(np.sqrt(2))  # the kernel reads x/√2
+    y, phi = np.empty_like(x), np.empty_like(x)
+    accel.kernels()["gelu"](x, y, phi)
+    exact = special.erf(x.astype(np.float64) / np.sqrt(2))
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    erf = 2 * phi.astype(np.float64) - 1  # exact in float64
+    assert np.max(np.abs(erf - exact) / np.maximum(ulp, 2.0**-24)) <= 8
+    np.testing.assert_array_equal(y, x * phi)
+
+    z = np.random.default_rng(0).standard_normal((4, 50)).astype(np.float32) * 3
+    fast = dn.grad(lambda t: (dn.ops.gelu(t, approximate=False) ** 2).sum())(z).numpy()
+    monkeypatch.setenv("DEEPNUM_NUMBA", "0")
+    slow = dn.grad(lambda t: (dn.ops.gelu(t, approximate=False) ** 2).sum())(z).numpy()
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-6)

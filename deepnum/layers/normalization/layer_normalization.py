@@ -95,17 +95,18 @@ class LayerNormalization(Layer):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        mean = ops.mean(inputs, axis=self._axes, keepdims=True)
-        centred = inputs - mean
+        if not self.rms_scaling:  # one fused op: x̂ and its backward in a few array passes
+            gamma = None if self.gamma is None else ops.reshape(self.gamma, self._param_shape)
+            beta = None if self.beta is None else ops.reshape(self.beta, self._param_shape)
+            return ops.layer_normalization(
+                inputs, gamma, beta, axis=self._axes, epsilon=self.epsilon
+            )
+        # Keras's deprecated rms_scaling: x scaled by 1/√(σ² + ε) (the variance, not x²).
+        centred = inputs - ops.mean(inputs, axis=self._axes, keepdims=True)
         inv = (ops.mean(centred * centred, axis=self._axes, keepdims=True) + self.epsilon) ** -0.5
         if self.gamma is not None:
             inv = inv * ops.reshape(self.gamma, self._param_shape)
-        if self.rms_scaling:
-            return inputs * inv
-        outputs = centred * inv
-        if self.beta is not None:
-            outputs = outputs + ops.reshape(self.beta, self._param_shape)
-        return outputs
+        return inputs * inv
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         for a in self.axis if isinstance(self.axis, list) else [self.axis]:

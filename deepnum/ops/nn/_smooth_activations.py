@@ -13,7 +13,7 @@ from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor
-from deepnum.backend import get_array_module
+from deepnum.backend import accel, get_array_module
 from deepnum.ops.math import erf
 from deepnum.ops.nn._inputs import canonical_axis, float_tensor
 from deepnum.ops.numpy import abs as _abs
@@ -129,10 +129,14 @@ class SiLU(Function):
 class GELU(Function):
     """x·Φ(x). Exact: Φ(x) = (1 + erf(x/√2))/2, f' = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
     Tanh approximation: f = x(1 + tanh u)/2 with u = √(2/π)(x + 0.044715x³),
-    f' = (1 + tanh u)/2 + x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)/2."""
+    f' = (1 + tanh u)/2 + x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)/2.
+
+    The forward keeps Φ(x) (exact) or tanh u (approximation), so that the first-order
+    backward (``backward_arrays``) evaluates no erf or tanh again."""
 
     def __init__(self, approximate: bool) -> None:
         self.approximate = approximate
+        self._t = None
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -144,11 +148,44 @@ class GELU(Function):
             u *= x.dtype.type(_SQRT_2_OVER_PI)
             t = xp.tanh(u, out=u)
         else:
+            fused = accel.kernel_for("gelu", x) if x.dtype == xp.float32 else None
+            if fused is not None:
+                y, self._t = xp.empty_like(x), xp.empty_like(x)
+                fused(x, y, self._t)
+                return y
             t = erf(Tensor._make(x * x.dtype.type(1 / math.sqrt(2)))).data
+        self._t = t  # tanh u, or erf(x/√2) until the next lines make it Φ(x)
         t += 1
-        t *= x
         t *= x.dtype.type(0.5)
-        return t
+        return x * t
+
+    def backward_arrays(self, gy):
+        x = self.inputs[0].data
+        xp = get_array_module(x)
+        c = x.dtype.type
+        if self.approximate:  # (1 + t)/2 is kept; 1 − t² = 4·h·(1 − h) with h = (1 + t)/2
+            h = self._t
+            g = x * x
+            g *= c(3 * _GELU_C)
+            g += 1
+            g *= c(_SQRT_2_OVER_PI * 2)
+            g *= x
+            g *= h
+            g *= 1 - h
+            g += h
+        else:  # Φ(x) + x·φ(x)
+            g = x * x
+            g *= c(-0.5)
+            xp.exp(g, out=g)
+            g *= x
+            g *= c(1 / math.sqrt(2 * math.pi))
+            g += self._t
+        g *= gy
+        return g
+
+    def release(self) -> None:
+        super().release()
+        self._t = None
 
     def backward(self, gy):
         x = self.inputs[0]
