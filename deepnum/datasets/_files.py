@@ -93,21 +93,27 @@ def _targets(fname: str | None, origin: str, folder: str, extract: bool) -> tupl
     return os.path.join(folder, f"{name}_archive"), os.path.join(folder, name)
 
 
-def _fetch(origin: str, target: str, file_hash: str | None, algorithm: str) -> None:
+def _fetch(origin: str, target: str, file_hash: str | None, algorithm: str, stale: bool) -> None:
     expected = {algorithm: file_hash} if file_hash else {}
     print(f"Downloading data from {origin}")
     try:
         download(origin, Path(target), progress=True, **expected)
     except ValueError as error:
         raise ValueError(
-            f"get_file: the data downloaded from {origin} do not match file_hash: {error}"
+            f"get_file: the data downloaded from {origin} for {target} do not match "
+            f"file_hash: {error}"
         ) from None
     except OSError as error:
         checksum = f" ({algorithm} {file_hash})" if file_hash else ""
+        found = (
+            f"The file at {target} does not match file_hash {file_hash} ({algorithm}). "
+            if stale
+            else ""
+        )
         raise DatasetNotFoundError(
-            f"get_file: could not download {origin}: {error}. Without network access, download "
-            f"the file on another machine{checksum} and put it at {target}; get_file then uses "
-            "it without downloading."
+            f"get_file: could not download {origin}: {error}. {found}Without network access, "
+            f"download the file on another machine{checksum} and put it at {target}; get_file "
+            "then uses it without downloading."
         ) from error
 
 
@@ -177,14 +183,14 @@ def get_file(
     target, extraction_dir = _targets(fname, origin, folder, extract or untar)
     fetched = False
     if force_download or not os.path.exists(target):
-        _fetch(origin, target, file_hash, algorithm)
+        _fetch(origin, target, file_hash, algorithm, stale=False)
         fetched = True
     elif file_hash is not None and not validate_file(target, file_hash, algorithm):
         print(
             f"A local file was found at {target}, but its {algorithm} hash does not match "
             f"{file_hash} (incomplete or outdated): downloading it again."
         )
-        _fetch(origin, target, file_hash, algorithm)
+        _fetch(origin, target, file_hash, algorithm, stale=True)
         fetched = True
     if not (extract or untar):
         return target

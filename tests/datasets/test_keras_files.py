@@ -216,8 +216,10 @@ def test_cifar10_offline_names_url_and_path(keras_home):
 
 def test_cifar10_cached_file_with_wrong_hash_is_fetched_again(keras_home):
     tiny_cifar10(keras_home / "datasets")  # the real SHA-256 does not match the tiny archive
-    with pytest.raises(DatasetNotFoundError, match="could not download"):
+    with pytest.raises(DatasetNotFoundError, match="could not download") as error:
         cifar10.load_data()
+    archive = keras_home / "datasets" / "cifar-10-batches-py-target_archive"
+    assert f"The file at {archive} does not match file_hash {cifar10.SHA256}" in str(error.value)
 
 
 # -- Reuters ---------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def test_save_img_rgba_as_jpeg_warns_and_file_objects(tmp_path):
     assert load_img(buffer).size == (3, 2)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # inside Keras's smart_resize
 @pytest.mark.parametrize(
     "shape, size, interpolation, data_format",
     [
