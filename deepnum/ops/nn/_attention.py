@@ -29,6 +29,7 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops.nn._inputs import raw
+from deepnum.ops.nn._recurrent_scan import MAX_PARTS, run_parts
 from deepnum.ops.nn._softmax import softmax
 from deepnum.ops.numpy import expand_dims, matmul, reshape, swapaxes, tanh, transpose, where
 from deepnum.ops.numpy import sum as _sum
@@ -60,6 +61,11 @@ class DotProductAttention(Function):
     Inputs: query, key, value, and optionally an additive bias broadcastable to (B, N, T, S).
     ``mask_add`` is a constant additive array (or None), ``causal`` a (T, S) boolean triangle
     of the masked positions (or None), ``cap`` the logits soft cap (or None).
+
+    On NumPy arrays a large batch is cut into parts that run at the same time on worker
+    threads, each with BLAS on one thread (``batch_parts``): the per-head products are small
+    GEMMs that a second BLAS thread slows down, and NumPy's elementwise passes (the
+    exponentials, the row sums) run on one core; the parts release the GIL in both.
     """
 
     save_outputs = True
@@ -71,64 +77,103 @@ class DotProductAttention(Function):
 
     def forward(self, q, k, v, bias=None):
         xp = get_array_module(q)
+        b, t, n, h = q.shape
+        s, g = k.shape[1], self.groups
+        heads = (b, n // g, g, t)
+        self._qs = xp.empty(heads + (h,), q.dtype)
+        self._exp = xp.empty(heads + (s,), q.dtype)  # the logits, then E = exp(L − max L)
+        self._inv = xp.empty(heads + (1,), q.dtype)  # 1 / Σ E
+        self._capped = None if self.cap is None else xp.empty((b, n, t, s), q.dtype)
+        out = xp.empty(heads + (v.shape[3],), q.dtype)
+
+        def part(sl: slice) -> None:
+            capped = None if self._capped is None else self._capped[sl]
+            inputs = (q[sl], k[sl], v[sl], _rows(bias, sl), _rows(self.mask_add, sl))
+            kept = (self._qs[sl], self._exp[sl], self._inv[sl], out[sl], capped)
+            self._forward_part(*inputs, *kept)
+
+        _run_parts(part, b, n * t * s, xp)
+        return _unheads(out)
+
+    def _forward_part(self, q, k, v, bias, mask_add, qs, e, inv, out, capped) -> None:
+        """The forward of a slice of the batch, into slices of the kept arrays."""
+        xp = get_array_module(q)
         b, t, n, _ = q.shape
         s = k.shape[1]
-        qs = _heads(q, self.groups) * q.dtype.type(self.scale)  # contiguous (B, K, G, T, H)
+        xp.multiply(_heads(q, self.groups), q.dtype.type(self.scale), out=qs)
         k5 = k.transpose(0, 2, 1, 3)[:, :, None]
-        logits = xp.matmul(qs, k5.swapaxes(-1, -2))  # (B, K, G, T, S)
-        l4 = logits.reshape(b, n, t, s)
+        xp.matmul(qs, k5.swapaxes(-1, -2), out=e)  # the logits, (b, K, G, T, S)
+        l4 = e.reshape(b, n, t, s)
         if bias is not None:
             l4 += bias
-        if self.cap is not None:
-            capped = xp.tanh(l4 / q.dtype.type(self.cap))
+        if capped is not None:
+            xp.tanh(l4 / q.dtype.type(self.cap), out=capped)
             xp.multiply(capped, q.dtype.type(self.cap), out=l4)
-            self._capped = capped
-        if self.mask_add is not None:
-            l4 += self.mask_add
+        if mask_add is not None:
+            l4 += mask_add
         if self.causal is not None:
             xp.copyto(l4, q.dtype.type(-xp.inf), where=self.causal)
         l4 -= l4.max(axis=-1, keepdims=True)
         xp.exp(l4, out=l4)
         # P = E/Σ E is never formed: O = (E V)/Σ E divides (T, H) values instead of (T, S).
-        inv = 1 / l4.sum(axis=-1, keepdims=True)
-        self._exp, self._inv, self._qs = logits, inv.reshape(logits.shape[:-1] + (1,)), qs
-        out = xp.matmul(logits, v.transpose(0, 2, 1, 3)[:, :, None])
-        out *= self._inv
-        return _unheads(out)
+        xp.divide(1, l4.sum(axis=-1, keepdims=True), out=inv.reshape(b, n, t, 1))
+        xp.matmul(e, v.transpose(0, 2, 1, 3)[:, :, None], out=out)
+        out *= inv
 
     def backward_arrays(self, gy):
         xp = get_array_module(gy)
         q, k, v = (x.data for x in self.inputs[:3])
         need = self.needs_input_grad
-        e, inv, qs, out = self._exp, self._inv, self._qs, self._saved[0]
+        with_bias = len(need) > 3
+        out = self._saved[0]
+        grads = [xp.empty_like(x) if need[i] else None for i, x in enumerate((q, k, v))]
+        bias_grad = with_bias and need[3]
+        keep = [] if bias_grad else None  # the logits' gradient, for the bias's
+
+        def part(sl: slice) -> None:
+            capped = None if self._capped is None else self._capped[sl]
+            dl = self._backward_part(
+                gy[sl], k[sl], v[sl], out[sl], self._exp[sl], self._inv[sl], self._qs[sl],
+                capped, *(None if gr is None else gr[sl] for gr in grads),
+            )  # fmt: skip
+            if keep is not None:
+                keep.append(dl)
+
+        b, t, n, _ = q.shape
+        # The bias's gradient sums the logits' gradient over the whole batch: one part.
+        _run_parts(part, b, 0 if bias_grad else n * t * k.shape[1], xp)
+        gb = None
+        if bias_grad:
+            gb = sum_to_array(keep[0].reshape(b, n, t, -1), self.inputs[3].data.shape)
+        return (*grads, gb) if with_bias else tuple(grads)
+
+    def _backward_part(self, gy, k, v, out, e, inv, qs, capped, gq, gk, gv) -> Any:
+        """The first-order gradients of a slice of the batch, written into slices of the
+        gradient arrays (None where not needed); returns the logits' gradient or None."""
+        xp = get_array_module(gy)
         bsz, kh, g, t, s = e.shape
         dos = _heads(gy, g) * inv  # dO/Σ E, contiguous (B, K, G, T, Hv)
+        if gv is not None:  # Σ_g Pᵀ dO = Σ_g Eᵀ (dO/Σ E), one GEMM over the G·T rows
+            e_t = e.reshape(bsz, kh, g * t, s).swapaxes(-1, -2)
+            gv[...] = xp.matmul(e_t, dos.reshape(bsz, kh, g * t, -1)).transpose(0, 2, 1, 3)
+        if gq is None and gk is None and not any(self.needs_input_grad[3:]):
+            return None
         v5 = v.transpose(0, 2, 1, 3)[:, :, None]
-        gv = None
-        if need[2]:  # Σ_g Pᵀ dO = Σ_g Eᵀ (dO/Σ E), one GEMM over the G·T rows
-            gv = xp.matmul(e.reshape(bsz, kh, g * t, s).swapaxes(-1, -2),
-                           dos.reshape(bsz, kh, g * t, -1))  # fmt: skip
-            gv = gv.transpose(0, 2, 1, 3)
-        with_bias = len(need) > 3
-        if not (need[0] or need[1] or (with_bias and need[3])):
-            return (None, None, gv, None) if with_bias else (None, None, gv)
         dl = xp.matmul(dos, v5.swapaxes(-1, -2))  # dP/Σ E, (B, K, G, T, S)
         rows = (gy * out).sum(axis=-1)  # rowsum(dO ∘ O) = rowsum(dP ∘ P), (B, T, N)
         dl -= rows.reshape(bsz, t, kh, g).transpose(0, 2, 3, 1)[..., None] * inv
         dl *= e  # P ∘ (dP − rowsum)
-        if self._capped is not None:
-            dl *= 1 - self._capped.reshape(dl.shape) ** 2
-        gb = None
-        if with_bias and need[3]:
-            gb = sum_to_array(dl.reshape(bsz, kh * g, t, s), self.inputs[3].data.shape)
-        gq = gk = None
-        if need[0]:
+        if capped is not None:
+            dl *= 1 - capped.reshape(dl.shape) ** 2
+        if gq is not None:
             k5 = k.transpose(0, 2, 1, 3)[:, :, None]
-            gq = _unheads(xp.matmul(dl, k5)) * q.dtype.type(self.scale)
-        if need[1]:  # s·Σ_g dLᵀ Q = Σ_g dLᵀ (sQ)
+            prod = xp.matmul(dl, k5)
+            prod *= gy.dtype.type(self.scale)
+            gq[...] = _unheads(prod)
+        if gk is not None:  # s·Σ_g dLᵀ Q = Σ_g dLᵀ (sQ)
             dlf = dl.reshape(bsz, kh, g * t, s).swapaxes(-1, -2)
-            gk = xp.matmul(dlf, qs.reshape(bsz, kh, g * t, -1)).transpose(0, 2, 1, 3)
-        return (gq, gk, gv, gb) if with_bias else (gq, gk, gv)
+            gk[...] = xp.matmul(dlf, qs.reshape(bsz, kh, g * t, -1)).transpose(0, 2, 1, 3)
+        return dl
 
     def backward(self, gy):
         q, k, v = self.inputs[:3]
@@ -165,6 +210,32 @@ class DotProductAttention(Function):
     def release(self) -> None:
         super().release()
         self._exp = self._inv = self._qs = self._capped = None
+
+
+def _rows(x: Any, sl: slice) -> Any:
+    """The batch slice of an array broadcast against (B, N, T, S) (as it is when its batch
+    axis is 1 or absent)."""
+    if x is None or x.ndim < 4 or x.shape[0] == 1:
+        return x
+    return x[sl]
+
+
+# A batch is cut into parts (at most MAX_PARTS, one sample at least) when there is at least
+# this many logits per part: below it the threads cost more than they save.
+MIN_PART_LOGITS = 1 << 17
+
+
+def _run_parts(fn: Any, batch: int, logits_per_sample: int, xp: Any) -> None:
+    """``fn(slice)`` over parts of the batch, at the same time on worker threads (NumPy only);
+    the whole batch at once when it is small (or ``logits_per_sample`` is 0)."""
+    n = 1
+    if xp.__name__ == "numpy" and logits_per_sample:
+        n = min(MAX_PARTS, batch, batch * logits_per_sample // MIN_PART_LOGITS)
+    if n < 2:
+        fn(slice(None))
+        return
+    bounds = [round(i * batch / n) for i in range(n + 1)]
+    run_parts(fn, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])], xp)
 
 
 def _float_dtype(*xs: Tensor) -> Any:

@@ -219,3 +219,44 @@ def test_argument_errors(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         nn.dot_product_attention(**args)
+
+
+@pytest.mark.parametrize(
+    "qs, ks, opts",
+    [
+        ((5, 6, 4, 3), (5, 7, 2, 3), {"mask": padding_mask(5, 7)}),
+        ((4, 6, 2, 3), (4, 6, 2, 3), {"causal": True, "bias": (4, 2, 6, 6)}),
+        ((3, 5, 2, 3), (3, 5, 2, 3), {"bias": (1, 2, 5, 5), "cap": 0.8}),
+    ],
+    ids=["gqa-mask", "causal-bias", "shared-bias-cap"],
+)
+def test_batch_parts_on_threads_match_one_part(monkeypatch, qs, ks, opts):
+    """A batch cut into parts on worker threads gives the same values and gradients as the
+    whole batch at once (bias and cap included), and still matches torch."""
+    from deepnum.ops.nn import _attention
+
+    bias_shape = opts.pop("bias", None)
+    cap = opts.pop("cap", None)
+    shapes = [qs, ks, ks] + ([bias_shape] if bias_shape else [])
+    xs = make_inputs(shapes, seed=5)
+    r = np.random.default_rng(6).standard_normal(qs)
+
+    def fn(q, k, v, b=None):
+        return nn.dot_product_attention(
+            q, k, v, bias=b, mask=opts.get("mask"), is_causal=opts.get("causal", False),
+            attn_logits_soft_cap=cap,
+        )  # fmt: skip
+
+    monkeypatch.setattr(_attention, "MAX_PARTS", 2)
+    whole = fn(*xs).numpy(), dn_grads(fn, xs, r)
+    monkeypatch.setattr(_attention, "MIN_PART_LOGITS", 1)
+    parts = fn(*xs).numpy(), dn_grads(fn, xs, r)
+    np.testing.assert_allclose(parts[0], whole[0], rtol=1e-13, atol=1e-15)
+    for a, b in zip(parts[1], whole[1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    ts = [torch.tensor(x, requires_grad=True) for x in xs]
+    want = torch_attention(*ts[:3], bias=ts[3] if bias_shape else None, cap=cap, **opts)
+    (want * torch.tensor(r)).sum().backward()
+    np.testing.assert_allclose(parts[0], want.detach().numpy(), atol=1e-12)
+    for a, t in zip(parts[1], ts, strict=True):
+        np.testing.assert_allclose(a, t.grad.numpy(), atol=1e-11)
