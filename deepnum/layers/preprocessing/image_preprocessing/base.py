@@ -168,6 +168,12 @@ class BaseImagePreprocessingLayer(Layer):
 
     def call(self, data: Any, training: bool = True) -> Any:
         training = True if training is None else bool(training)
+        if isinstance(data, dict) and "images" not in data:
+            raise ValueError(
+                f"{type(self).__name__}: a dict input needs the key 'images' (and optionally "
+                f"'labels', 'bounding_boxes', 'segmentation_masks'); received keys "
+                f"{sorted(data)}."
+            )
         transformation = self.get_random_transformation(data, training=training)
         if isinstance(data, dict):
             return self._transform_dict(data, transformation, training)
@@ -177,12 +183,6 @@ class BaseImagePreprocessingLayer(Layer):
         return self.transform_single_image(images, transformation, training=training)
 
     def _transform_dict(self, data: dict, transformation: Any, training: bool) -> dict:
-        if "images" not in data:
-            raise ValueError(
-                f"{type(self).__name__}: a dict input needs the key 'images' (and optionally "
-                f"'labels', 'bounding_boxes', 'segmentation_masks'); received keys "
-                f"{sorted(data)}."
-            )
         out = dict(data)
         batched = self._is_batched(data["images"])
         images = convert_to_tensor(data["images"])

@@ -139,6 +139,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorLayer):
     each tile's 256-bin histogram is clipped at clip_limit·(tile area)/256 with the excess
     spread evenly, turned into a cumulative lookup table, and each pixel's value is the
     bilinear blend of the tables of the four nearest tile centres. Applied at inference too.
+    The clip is clip_limit·area/256 as Keras computes it on its NumPy, JAX and TensorFlow
+    backends; its PyTorch backend counts the histogram in integers and truncates the clip.
 
     Args:
         value_range: the (low, high) range of the pixel values (default (0, 255)).
