@@ -210,6 +210,12 @@ class RNNCellBase(DropoutRNNCell, Layer):
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
         return [ops.zeros((batch_size, size), dtype=self.dtype) for size in sizes]
 
+    def zero_states_like(self, x: Tensor) -> list[Tensor]:
+        """``get_initial_state`` for the batch of ``x``, on its device and in its dtype."""
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        xp, shape = x.xp, (x.shape[0],)
+        return [Tensor._make(xp.zeros(shape + (size,), dtype=x.dtype)) for size in sizes]
+
     def _step_masks(self, inputs: Tensor, h: Tensor, training: Any) -> tuple:
         """``(inputs, input_masks, recurrent_mask)`` for one step: a single input mask is
         applied here; per-gate masks (with recurrent dropout) are returned for the gates."""

@@ -181,8 +181,7 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
 
     def _gates(self, z: Tensor, c: Tensor, axis: int) -> tuple[Tensor, Tensor]:
         default = (
-            self.activation is activations.tanh
-            and self.recurrent_activation is activations.sigmoid
+            self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid
         )
         if default and axis == -1:
             return lstm_gates(z, c)

@@ -149,10 +149,14 @@ class RNN(Layer):
                 )
             initial_state = self.states
         if initial_state is None:
+            if type(self.cell).get_initial_state is RNNCellBase.get_initial_state:
+                return self.cell.zero_states_like(like)  # the built-in cells' zeros, directly
             states = self.get_initial_state(batch)
         else:
             states = list(initial_state) if tree.is_nested(initial_state) else [initial_state]
             self._check_state_count(states)
+        if all(isinstance(s, Tensor) for s in states):  # the common case, without the walk
+            return [_as_state(s, like) for s in states]
         return tree.map_structure(lambda s: _as_state(s, like), states)
 
     def _n_states(self) -> int:
@@ -188,10 +192,13 @@ class RNN(Layer):
         mask: Any = None,
         training: bool | None = None,
     ) -> Any:
-        if tree.is_nested(mask):
+        if isinstance(mask, (list, tuple)):
             mask = tree.flatten(mask)[0]
-        sequences = tree.map_structure(self._float_input, sequences)
-        like = tree.flatten(sequences)[0]
+        if isinstance(sequences, Tensor):
+            sequences = like = self._float_input(sequences)
+        else:
+            sequences = tree.map_structure(self._float_input, sequences)
+            like = tree.flatten(sequences)[0]
         states = self._initial_states(like, initial_state)
         fused = self._fused_cells(sequences)
         try:
@@ -214,7 +221,7 @@ class RNN(Layer):
 
     def _fused_cells(self, sequences: Any) -> list | None:
         """The built-in cells to run in their fused ops, or None for the step loop."""
-        if tree.is_nested(sequences) or not isinstance(sequences, Tensor) or sequences.ndim != 3:
+        if not isinstance(sequences, Tensor) or sequences.ndim != 3:
             return None
         cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
         return cells if all(type(c) in FUSED_CELLS for c in cells) else None
@@ -373,9 +380,9 @@ def _state_shapes(cell: Any, batch: Any) -> list | None:
 def _as_state(state: Any, like: Tensor) -> Tensor:
     """A state as a tensor on the inputs' device, in their float dtype."""
     state = as_tensor(state, like=like)
-    if state.xp is not like.xp:  # e.g. zeros from get_initial_state for inputs on a GPU
+    if type(state.data) is not type(like.data):  # zeros on the CPU for inputs on a GPU
         state = state.to(device_of(like.data))
-    if state.dtype.kind == "f" and state.dtype != like.dtype and like.dtype.kind == "f":
+    if state.dtype != like.dtype and state.dtype.kind == "f" and like.dtype.kind == "f":
         state = ops.cast(state, like.dtype)
     return state
 
