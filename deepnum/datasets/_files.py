@@ -29,7 +29,8 @@ def hash_file(fpath: str | os.PathLike, algorithm: str = "sha256", chunk_size: i
 
     Args:
         fpath: the file.
-        algorithm: ``"sha256"``, ``"md5"`` or ``"auto"`` (SHA-256).
+        algorithm: ``"sha256"``, ``"md5"`` or ``"auto"`` (with no hash to look at, MD5, as
+            Keras's ``hash_file``).
         chunk_size: accepted for Keras's signature; the file is read in 1 MiB chunks.
 
     Returns:
@@ -42,7 +43,7 @@ def hash_file(fpath: str | os.PathLike, algorithm: str = "sha256", chunk_size: i
         >>> hash_file(p)[:16]
         'e3b0c44298fc1c14'
     """
-    return file_digest(Path(fpath), "md5" if algorithm == "md5" else "sha256")
+    return file_digest(Path(fpath), choose_algorithm(None, algorithm))
 
 
 def validate_file(

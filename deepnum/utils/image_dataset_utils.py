@@ -10,6 +10,7 @@ in a few threads: Pillow and the resize's matrix products release the GIL.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,6 +25,18 @@ INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos
 _KERAS_ONLY_ON_TF = ("gaussian", "mitchellcubic")
 CALLER = "image_dataset_from_directory"
 _DECODE_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _decoder_pool() -> ThreadPoolExecutor:
+    """The decoding threads, shared by every image dataset (created on first use)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(_DECODE_THREADS, "deepnum-images"))
+        return _POOL[0]
 
 
 def _decode(path: str, color_mode: str) -> np.ndarray:
@@ -52,14 +65,11 @@ class ImageLoader:
         self.image_size, self.color_mode = image_size, color_mode
         self.interpolation, self.data_format = interpolation, data_format
         self.crop, self.pad = crop_to_aspect_ratio, pad_to_aspect_ratio
-        self._pool: ThreadPoolExecutor | None = None
 
     def __call__(self, paths: np.ndarray) -> np.ndarray:
         paths = [str(p) for p in paths]
         if len(paths) > 1 and _DECODE_THREADS > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(_DECODE_THREADS, "deepnum-images")
-            images = list(self._pool.map(self._decode, paths))
+            images = list(_decoder_pool().map(self._decode, paths))
         else:
             images = [self._decode(p) for p in paths]
         out = self._stack(images, paths)

@@ -231,3 +231,17 @@ def test_a_failed_extraction_leaves_no_folder(tmp_path):
         extract_archive(archive, tmp_path / "out", "tar")
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["a.tar.gz"]
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "md5", "auto"])
+def test_hash_file_and_validate_file_match_keras(tmp_path, algorithm):
+    reference("keras")
+    from keras.src.utils import file_utils
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(bytes(range(256)) * 1000)
+    assert hash_file(path, algorithm) == file_utils.hash_file(str(path), algorithm)
+    for good in (hashlib.sha256(path.read_bytes()).hexdigest(), hash_file(path, "md5")):
+        assert validate_file(path, good, algorithm) == file_utils.validate_file(
+            str(path), good, algorithm
+        )
