@@ -7,7 +7,10 @@ Conv1D/2D/3D (also depthwise, separable and transposed), pooling (max, average, 
 BatchNormalization (inference), LayerNormalization, GroupNormalization, RMSNormalization,
 UnitNormalization, SpectralNormalization (its wrapped layer), Pipeline, Dropout and the noise
 layers (identity), activations and activation layers, Embedding, SimpleRNN/LSTM/GRU,
-Bidirectional, TimeDistributed and the merging layers. Any other layer raises
+Bidirectional, TimeDistributed, the merging layers, EinsumDense, MultiHeadAttention and
+GroupQueryAttention (self or cross attention, causal or sliding-window masks, the attention
+scores as a second output). From opset 17 LayerNormalization is ONNX's LayerNormalization
+operator, from opset 20 the GELU is ONNX's Gelu. Any other layer raises
 ``UnsupportedLayerError`` naming it.
 
 Example:

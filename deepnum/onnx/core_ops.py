@@ -57,6 +57,8 @@ def activation(b: GraphBuilder, fn: Any, x: str, prefix: str, owner: Any = None)
         return b.op("Mul", [x, b.op("HardSigmoid", [x], prefix, alpha=1.0 / 6.0, beta=0.5)], prefix)
     if name == "mish":
         return b.op("Mul", [x, b.op("Tanh", [b.op("Softplus", [x], prefix)], prefix)], prefix)
+    if name == "gelu" and b.opset >= 20:  # ONNX's Gelu operator; Keras's "gelu" is exact
+        return b.op("Gelu", [x], prefix, approximate="none")
     if name == "gelu":
         erf = b.op("Erf", [b.scale(x, 1.0 / math.sqrt(2.0), prefix)], prefix)
         one_plus = b.op("Add", [erf, b.const(1.0, f"{prefix}/one")], prefix)
@@ -149,11 +151,23 @@ def layer_normalization(
     b: GraphBuilder, layer: Any, xs: list[str], shapes: list, p: str
 ) -> list[str]:
     x, axes = xs[0], list(layer._axes)
+    rank = len(shapes[0])
+    trailing = axes == list(range(axes[0], rank))
+    if b.opset >= 17 and trailing and not layer.rms_scaling:
+        # ONNX's LayerNormalization (opset 17) normalizes the trailing axes from `axis` on.
+        shape = layer._param_shape[axes[0] :]
+        ones = np.ones(shape, dtype=b.float_dtype)
+        gamma = layer.gamma.numpy().reshape(shape) if layer.gamma is not None else ones
+        inputs = [x, b.const(gamma, f"{p}/gamma")]
+        if layer.beta is not None:
+            inputs.append(b.const(layer.beta.numpy().reshape(shape), f"{p}/beta"))
+        return [b.op("LayerNormalization", inputs, p, axis=axes[0], epsilon=float(layer.epsilon))]
     mean = b.reduce("ReduceMean", x, axes, True, p)
     centered = b.op("Sub", [x, mean], p)
     variance = b.reduce("ReduceMean", b.op("Mul", [centered, centered], p), axes, True, p)
     std = b.op("Sqrt", [b.op("Add", [variance, b.const(layer.epsilon, f"{p}/eps")], p)], p)
-    y = b.op("Div", [centered, std], p)
+    # rms_scaling (Keras's deprecated option) scales x itself by 1/√(σ² + ε)
+    y = b.op("Div", [x if layer.rms_scaling else centered, std], p)
     shape = layer._param_shape[1:]
     if layer.gamma is not None:
         y = b.op("Mul", [y, b.const(layer.gamma.numpy().reshape(shape), f"{p}/gamma")], p)

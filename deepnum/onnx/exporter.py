@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from deepnum.onnx import conv_ops, core_ops, norm_ops, rnn_ops
+from deepnum.onnx import attention_ops, conv_ops, core_ops, norm_ops, rnn_ops
 from deepnum.onnx.builder import GraphBuilder
 from deepnum.onnx.core_ops import UnsupportedLayerError
 from deepnum.utils.io import atomic_write
@@ -57,6 +57,9 @@ def _converters() -> dict[type, Any]:
         L.RMSNormalization: norm_ops.rms_normalization,
         L.UnitNormalization: norm_ops.unit_normalization,
         L.SpectralNormalization: norm_ops.spectral_normalization, L.Pipeline: norm_ops.pipeline,
+        L.EinsumDense: attention_ops.einsum_dense,
+        L.MultiHeadAttention: attention_ops.multi_head_attention,
+        L.GroupQueryAttention: attention_ops.grouped_query_attention,
     }  # fmt: skip
     for identity in (
         L.Dropout,
@@ -78,8 +81,20 @@ def supported_layers() -> list[str]:
     return sorted(cls.__name__ for cls in _converters())
 
 
-def convert_layer(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, prefix: str) -> list:
-    """Convert one layer (a nested model is inlined); returns its output names."""
+# Converters that also read the call's keyword options (use_causal_mask, ...).
+_WITH_CALL_OPTIONS = {attention_ops.multi_head_attention, attention_ops.grouped_query_attention}
+
+
+def convert_layer(
+    b: GraphBuilder,
+    layer: Any,
+    xs: list[str],
+    shapes: list,
+    prefix: str,
+    call_options: dict | None = None,
+) -> list:
+    """Convert one layer (a nested model is inlined); returns its output names.
+    ``call_options``: the call's keyword arguments (no tensors)."""
     from deepnum.models.model import Model
 
     if isinstance(layer, Model):
@@ -90,6 +105,8 @@ def convert_layer(b: GraphBuilder, layer: Any, xs: list[str], shapes: list, pref
             f'ONNX export: layer "{prefix}" ({type(layer).__name__}) is not supported. '
             f"Supported layers: {', '.join(supported_layers())}."
         )
+    if converter in _WITH_CALL_OPTIONS:
+        return converter(b, layer, xs, shapes, prefix, call_options or {})
     return converter(b, layer, xs, shapes, prefix)
 
 
@@ -125,7 +142,8 @@ def _convert_graph(b: GraphBuilder, graph: Any, input_names: list[str], prefix: 
         tensors = _flat_tensors(node)
         xs = [names[id(t)] for t in tensors]
         path = f"{prefix}/{node.layer.name}" if prefix else node.layer.name
-        outs = convert_layer(b, node.layer, xs, [t.shape for t in tensors], path)
+        shapes = [t.shape for t in tensors]
+        outs = convert_layer(b, node.layer, xs, shapes, path, node.kwargs)
         for tensor, name in zip(node.outputs, outs):
             names[id(tensor)] = name
     return [names[id(t)] for t in graph.flat_outputs]
