@@ -31,6 +31,7 @@ from deepnum.layers.rnn.stacked_rnn_cells import (
 # Cells whose step is known exactly, so that the fused op over the whole sequence replaces the
 # loop (a subclass may change the step, so it runs the loop).
 FUSED_CELLS = (SimpleRNNCell, LSTMCell, GRUCell)
+_BUILTIN_ZEROS = RNNCellBase.get_initial_state
 
 
 class RNN(Layer):
@@ -149,7 +150,7 @@ class RNN(Layer):
                 )
             initial_state = self.states
         if initial_state is None:
-            if type(self.cell).get_initial_state is RNNCellBase.get_initial_state:
+            if getattr(type(self.cell), "get_initial_state", None) is _BUILTIN_ZEROS:
                 return self.cell.zero_states_like(like)  # the built-in cells' zeros, directly
             states = self.get_initial_state(batch)
         else:
