@@ -267,6 +267,10 @@ def run(
         return sections
     if "transformer" in only:
         sections["pairs"] += transformer_pairs(repeats, quick)
+    if "convlstm" in only or "rnn_cell" in only:
+        from bench.recurrent_suite import recurrent_pairs
+
+        sections["pairs"] += recurrent_pairs(only, repeats)
     if "overhead" in only:
         sections["pairs"] += overhead_pairs(repeats)
     if "predict" in only:
