@@ -296,6 +296,10 @@ def run(
         from bench import bench_data
 
         sections["pairs"] += bench_data.image_dataset_pairs(max(3, repeats // 3))
+    if "augment" in only:  # RandomFlip + RandomRotation + RandomZoom against Keras (PyTorch)
+        from bench import bench_augment
+
+        sections["pairs"].append(bench_augment.augment_pair(max(3, repeats // 5)))
     return sections
 
 

@@ -28,11 +28,32 @@ from deepnum.backend import get_array_module
 __all__: list[str] = []
 
 
+# Up to this many channels, gather each channel as a contiguous plane: a 1-D take of single
+# values runs about twice as fast as a take of rows of a few values (images: 1 to 4 channels).
+_PLANE_CHANNELS = 4
+
+
 def _gather_forward(src: Any, w: Any, idx: Any) -> Any:
     xp = get_array_module(src)
+    if src.shape[1] <= _PLANE_CHANNELS:
+        return _gather_planes(xp, src, w, idx)
     out = w[0][:, None] * xp.take(src, idx[0], axis=0)
     for k in range(1, idx.shape[0]):
         out += w[k][:, None] * xp.take(src, idx[k], axis=0)
+    return out
+
+
+def _gather_planes(xp: Any, src: Any, w: Any, idx: Any) -> Any:
+    """The same sums as the row gather, channel by channel (same order of operations, so
+    the same bits)."""
+    dtype = xp.result_type(src.dtype, w.dtype)
+    out = xp.empty((idx.shape[1], src.shape[1]), dtype=dtype)
+    for c in range(src.shape[1]):
+        plane = xp.ascontiguousarray(src[:, c])
+        acc = w[0] * xp.take(plane, idx[0])
+        for k in range(1, idx.shape[0]):
+            acc += w[k] * xp.take(plane, idx[k])
+        out[:, c] = acc
     return out
 
 
