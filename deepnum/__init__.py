@@ -43,9 +43,11 @@ from deepnum.autodiff import (
     hessian,
     hvp,
     is_grad_enabled,
+    jacfwd,
     jacobian,
     jacrev,
     jvp,
+    linearize,
     no_grad,
     numerical_diff,
     numerical_grad,
@@ -55,6 +57,7 @@ from deepnum.autodiff import (
     tensor,
     value_and_grad,
     vjp,
+    vmap,
 )
 from deepnum.layers import Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
@@ -104,9 +107,11 @@ __all__ = [
     "hessian",
     "hvp",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "linearize",
     "no_grad",
     "numerical_diff",
     "numerical_grad",
@@ -121,4 +126,5 @@ __all__ = [
     "Variable",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -1,5 +1,7 @@
 """Tensors, Functions and reverse-mode automatic differentiation."""
 
+from deepnum.autodiff.batching import vmap
+from deepnum.autodiff.forward import jacfwd, jvp, linearize
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from deepnum.autodiff.numerical import (
@@ -18,7 +20,6 @@ from deepnum.autodiff.transforms import (
     hvp,
     jacobian,
     jacrev,
-    jvp,
     value_and_grad,
     vjp,
 )
@@ -36,9 +37,11 @@ __all__ = [
     "hessian",
     "hvp",
     "is_grad_enabled",
+    "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "linearize",
     "no_grad",
     "numerical_diff",
     "numerical_grad",
@@ -49,4 +52,5 @@ __all__ = [
     "Variable",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

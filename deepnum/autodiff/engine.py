@@ -10,6 +10,7 @@ import numpy as np
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import _state
 from deepnum.autodiff.tensor import Tensor, _to_array, shape_str
+from deepnum.autodiff.tracing import Tracer
 
 
 def _key(t: Tensor) -> tuple:
@@ -97,13 +98,17 @@ def run_backward(
     release = not (retain_graph or create_graph)
     grads: dict[tuple, Any] = {}
     leaves: dict[int, Tensor] = {id(t): t for t in outputs if t.creator is None}
-    apply = _apply if create_graph else _apply_arrays
+    # Seeds that are tracers of a transform (vmap over cotangents: all the rows of a
+    # Jacobian in one pass) flow as Tensors through the recorded backward methods.
+    traced = any([isinstance(g, Tracer) for g in grad_outputs])
+    tensors = create_graph or traced
+    apply = _apply if tensors else _apply_arrays
     prev = _state["enabled"]
-    _state["enabled"] = create_graph
+    _state["enabled"] = tensors
     try:
         for t, g in zip(outputs, grad_outputs):
             seed = _seed(t, g)
-            _accumulate(grads, _key(t), seed if create_graph else seed.data)
+            _accumulate(grads, _key(t), seed if tensors else seed.data)
         wanted = None if inputs is None else {_key(x): None for x in inputs}
         pop = grads.pop
         for fn in _topological_order(outputs):
@@ -111,7 +116,7 @@ def run_backward(
                 g = pop((fn, 0), None)
                 gys = None if g is None else [g]
             else:
-                gys = _pop_output_grads(grads, fn, wanted, create_graph)
+                gys = _pop_output_grads(grads, fn, wanted, tensors)
             if gys is not None:
                 apply(fn, gys, grads, leaves)
             if release:
@@ -123,7 +128,9 @@ def run_backward(
             if key in wanted:
                 wanted[key] = g
         found = [wanted[_key(x)] for x in inputs]
-        return found if create_graph else [None if g is None else Tensor._make(g) for g in found]
+        if traced and not create_graph:
+            return [None if g is None else g.detach() for g in found]
+        return found if tensors else [None if g is None else Tensor._make(g) for g in found]
     _store_leaf_grads(grads, leaves, create_graph, taken={id(_root(t.data)) for t in outputs})
     return None
 

@@ -8,6 +8,16 @@ from typing import Any
 from deepnum.autodiff.mode import _state
 from deepnum.autodiff.tensor import Tensor, as_tensor
 
+# Set while a function transform (vmap, forward-mode jvp, functional_call) is active: it sees
+# every operation first (deepnum.autodiff.tracing). None otherwise, which costs one test.
+_transform_hook: Any = None
+
+
+def set_transform_hook(hook: Any) -> None:
+    """Install (or, with None, remove) the hook of the function transforms."""
+    global _transform_hook
+    _transform_hook = hook
+
 
 class Function:
     """Base class of every differentiable operation (and of user-defined custom ops).
@@ -51,6 +61,10 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
 
     def __call__(self, *inputs: Any) -> Any:
+        if _transform_hook is not None:
+            inputs = _transform_hook(self, inputs)
+            if type(inputs) is not tuple:  # a transform computed the outputs
+                return inputs.value
         xs = inputs
         for x in inputs:
             if not isinstance(x, Tensor):
