@@ -166,3 +166,11 @@ def test_wrong_initial_states_and_channels_raise():
         layer(np.ones((1, 2, 5, 5, 1), "f4"), initial_state=[np.zeros((1, 3, 3, 2), "f4")])
     with pytest.raises(ValueError, match="axis -1"):
         layer(np.ones((1, 2, 5, 5, 3), "f4"))
+
+
+def test_bidirectional_conv_lstm_matches_keras():
+    k, d = (
+        m.layers.Bidirectional(m.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True))
+        for m in (K, dn)
+    )
+    compare_rnn(k, d, data(3, 5, 4, 4, 1), mask=ragged_mask(3, 5), atol=2e-5, grad_atol=2e-4)

@@ -346,3 +346,11 @@ def test_fused_dispatch_only_for_builtin_cells():
     assert stack._fused_cells(x) == stack.cell.cells
     assert mixed._fused_cells(x) is None
     assert rnn_module.FUSED_CELLS == (layers.SimpleRNNCell, layers.LSTMCell, layers.GRUCell)
+
+
+def test_bidirectional_rnn_over_a_cell_matches_keras():
+    k, d = (
+        m.layers.Bidirectional(m.layers.RNN(m.layers.LSTMCell(3), return_state=True))
+        for m in (K, dn)
+    )
+    compare_rnn(k, d, data(3, 6, 5), mask=ragged_mask())
