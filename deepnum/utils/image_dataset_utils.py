@@ -4,7 +4,7 @@ batch at a time (Keras's function, its arguments, file order, splits and outputs
 Images are decoded with Pillow (converted to the ``color_mode`` as Keras's Pillow path does),
 stacked by size and resized with ``deepnum.ops.image.resize`` (Keras's ``ops.image.resize``
 numbers; an image already at ``image_size`` is not resampled, which is exact for every method),
-in a few threads: Pillow and the resize's matrix products release the GIL.
+the files of a batch decoded in a few threads (Pillow releases the GIL), then resized together.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ImageLoader:
             images = list(_decoder_pool().map(self._decode, paths))
         else:
             images = [self._decode(p) for p in paths]
-        out = self._stack(images, paths)
+        out = self._stack(images, paths)  # one resize per batch (and size): one set of GEMMs
         return out.transpose(0, 3, 1, 2) if self.data_format == "channels_first" else out
 
     def _decode(self, path: str) -> np.ndarray:
@@ -91,10 +91,13 @@ class ImageLoader:
                     "image_size=(height, width) to resize them."
                 )
             return np.stack(images).astype("float32")
-        out = np.empty((len(images), *self.image_size, images[0].shape[2]), dtype="float32")
         groups: dict[tuple[int, int], list[int]] = {}
         for i, img in enumerate(images):
             groups.setdefault(img.shape[:2], []).append(i)
+        if len(groups) == 1:  # the usual case: one size, no reordering
+            batch = np.stack(images).astype("float32")
+            return batch if images[0].shape[:2] == self.image_size else self._resize(batch)
+        out = np.empty((len(images), *self.image_size, images[0].shape[2]), dtype="float32")
         for size, rows in groups.items():
             batch = np.stack([images[i] for i in rows]).astype("float32")
             out[rows] = batch if size == self.image_size else self._resize(batch)
