@@ -24,6 +24,11 @@ def pop() -> None:
     _stack.pop()
 
 
+def depth() -> int:
+    """How many layer calls are running (0 outside any call)."""
+    return len(_stack)
+
+
 def current_training() -> bool | None:
     """The ``training`` value of the innermost enclosing call that set one."""
     for _, training in reversed(_stack):

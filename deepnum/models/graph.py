@@ -89,8 +89,12 @@ class Graph:
                 out.append(node.layer)
         return out
 
-    def run(self, flat_values: list[Any]) -> Any:
-        """Execute the graph on values for ``flat_inputs``; return the outputs' structure."""
+    def run(self, flat_values: list[Any], training: Any = None) -> Any:
+        """Execute the graph on values for ``flat_inputs``; return the outputs' structure.
+
+        As in Keras 3, a ``training`` value given to the model (e.g. ``True`` by ``fit``)
+        reaches every layer call, over a ``training=`` written when the graph was built
+        (``base_model(inputs, training=False)`` runs in training mode inside ``fit``)."""
         values: dict[int, Any] = {id(t): v for t, v in zip(self.flat_inputs, flat_values)}
         for node in self.nodes:
             if isinstance(node.layer, InputLayer):
@@ -101,6 +105,8 @@ class Graph:
             kwargs = map_structure(
                 lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.kwargs
             )
+            if training is not None:
+                kwargs["training"] = training
             out = node.layer(*args, **kwargs)
             for t, v in zip(node.outputs, _flatten(out)):
                 values[id(t)] = v
@@ -111,7 +117,10 @@ def check_model_input(model_name: str, spec: KerasTensor, value: Any, index: int
     """Compare a value with the model's symbolic input; name both shapes and suggest a fix."""
     shape = tuple(getattr(value, "shape", ()))
     expected = spec.shape
-    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+    # As Keras, the batch axis is not checked: a model built on one batch runs on any other.
+    ok = len(shape) == len(expected) and all(
+        e is None or e == s for e, s in zip(expected[1:], shape[1:])
+    )
     if ok:
         return
     hint = ""
@@ -125,7 +134,8 @@ def check_model_input(model_name: str, spec: KerasTensor, value: Any, index: int
         hint = " Add the missing axis, e.g. x[..., None] for a channel axis."
     raise ValueError(
         f'Input {index} of model "{model_name}" is incompatible: expected shape '
-        f"{shape_str(expected)}, received {shape_str((None,) + shape[1:])}.{hint}"
+        f"{shape_str((None,) + tuple(expected[1:]))}, received "
+        f"{shape_str((None,) + shape[1:])}.{hint}"
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from deepnum.layers.layer import Layer
 from deepnum.models.functional import InputLayer, KerasTensor
 from deepnum.models.graph import Graph
@@ -72,14 +74,15 @@ class Sequential(Model):
         if rebuild:
             self._maybe_build_graph()
 
-    def pop(self) -> Layer:
-        """Remove and return the last layer."""
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Remove and return the last layer (and trace the shorter stack if ``rebuild``)."""
         if not self._stack:
             raise TypeError("Sequential.pop: there are no layers in the model.")
         layer = self._stack.pop()
         self._graph = None
         self.built = False
-        self._maybe_build_graph()
+        if rebuild:
+            self._maybe_build_graph()
         return layer
 
     def _maybe_build_graph(self) -> None:
@@ -104,15 +107,22 @@ class Sequential(Model):
         self._maybe_build_graph()
 
     def _maybe_build(self, inputs: Any) -> None:
+        # As Keras, the first call fixes the input shape, batch size included
+        # (``layer.output.shape`` is then ``(batch, ...)``; other batch sizes still run).
         if self._graph is None and hasattr(inputs, "shape"):
-            self.build((None,) + tuple(inputs.shape[1:]))
+            dtype = getattr(inputs, "dtype", None)
+            if dtype is not None and np.dtype(dtype).kind in "iub":  # token ids stay integers
+                self._input_layer = InputLayer(batch_shape=tuple(inputs.shape), dtype=dtype)
+                self._maybe_build_graph()
+            else:
+                self.build(tuple(inputs.shape))
 
-    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+    def call(self, inputs: Any, training: Any = None, mask: Any = None, **kwargs: Any) -> Any:
         if self._graph is not None:
-            return super().call(inputs, training=training, mask=mask)
+            return super().call(inputs, training=training, mask=mask, **kwargs)
         x = inputs
-        for layer in self._stack:
-            x = layer(x, training=training)
+        for layer in self._stack:  # nested inputs: the layers one after the other
+            x = layer(x) if training is None else layer(x, training=training)
         return x
 
     def get_config(self) -> dict:

@@ -20,8 +20,45 @@ def _output_shape(layer: Any, node: Any = None) -> str:
     if node is not None:
         shapes = [t.shape for t in node.outputs]
         return shape_str(shapes[0]) if len(shapes) == 1 else str([shape_str(s) for s in shapes])
-    shape = getattr(layer, "_last_output_shape", None)
-    return "?" if shape is None else shape_str(shape)
+    return _built_output_shape(layer)
+
+
+def _built_output_shape(layer: Any) -> str:
+    """Keras's rule for a layer outside any graph (a subclassed model's): the output shape
+    for the shape it was built with, when the layer defines ``compute_output_shape``."""
+    from deepnum.layers.layer import Layer
+
+    build_shapes = getattr(layer, "_build_shapes", None)
+    if getattr(layer, "output_shape", None) is not None and hasattr(layer, "_graph"):
+        try:
+            return _format(layer.output_shape)
+        except AttributeError:
+            return "?"
+    if build_shapes is None or type(layer).compute_output_shape is Layer.compute_output_shape:
+        return "?"
+    try:
+        return _format(layer.compute_output_shape(build_shapes))
+    except Exception:  # a shape rule that cannot answer for this input: Keras shows "?"
+        return "?"
+
+
+def _format(shape: Any) -> str:
+    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+        return shape_str(shape)
+    return str([_format(s) for s in shape])
+
+
+def _row_layers(model: Any, connected: bool) -> list[Any]:
+    """The layer of each row of ``_rows`` (None for an input row)."""
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        return list(model.layers)
+    out: list[Any] = [None] * len(graph.flat_inputs) if connected else []
+    for node in graph.nodes:
+        if not connected and node.layer is getattr(model, "_input_layer", None):
+            continue
+        out.append(node.layer)
+    return out
 
 
 def _rows(model: Any) -> tuple[list[list[str]], bool]:
@@ -51,10 +88,22 @@ def _rows(model: Any) -> tuple[list[list[str]], bool]:
     return rows, connected
 
 
-def summary_lines(model: Any, line_length: int | None = None) -> list[str]:
+def _trainable_flag(layer: Any) -> str:
+    if not layer.weights:
+        return "-"
+    return "Y" if layer.trainable else "N"
+
+
+def summary_lines(
+    model: Any, line_length: int | None = None, show_trainable: bool = False
+) -> list[str]:
     """The lines of the summary table (box-drawn like Keras 3)."""
     rows, connected = _rows(model)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connected else [])
+    if show_trainable:
+        headers.append("Trainable")
+        for row, layer in zip(rows, _row_layers(model, connected)):
+            row.append(_trainable_flag(layer) if layer is not None else "-")
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) + 2 if rows else len(h) + 2
         for i, h in enumerate(headers)
