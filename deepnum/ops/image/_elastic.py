@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deepnum.autodiff.tensor import Tensor
+from deepnum.backend import to_device
 from deepnum.ops.image._common import FILL_MODES, INTERPOLATIONS, check_choice, compute_dtype
 from deepnum.ops.image._filters import blur_along
 from deepnum.ops.image._warps import from_nhwc, to_nhwc, warp
@@ -79,5 +80,6 @@ def elastic_transform(
     x, added, data_format = to_nhwc(images, "elastic_transform", data_format)
     n, h, w, _ = x.shape
     noise = normal((2, n, h, w), dtype=compute_dtype(x.dtype), seed=seed)
+    noise = Tensor._make(to_device(noise.data, x.device))  # drawn on the default device
     y = displace(x, noise, float(alpha), float(sigma), interpolation, fill_mode, fill_value)
     return from_nhwc(y, added, data_format)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.ops.core import cast, convert_to_tensor
 from deepnum.ops.numpy import (
@@ -207,11 +205,10 @@ def densify(bounding_boxes: Any, owner: str) -> dict:
         most = max(len(b) for b in boxes)
         boxes = [list(b) + [[0, 0, 0, 0]] * (most - len(b)) for b in boxes]
         labels = [list(lab) + [-1] * (most - len(lab)) for lab in labels]
-        labels = np.asarray(labels, dtype="int32")
+        labels = convert_to_tensor(labels, dtype="int32")
     out = dict(bounding_boxes)
-    out["boxes"] = convert_to_tensor(np.asarray(boxes) if isinstance(boxes, list) else boxes,
-                                     dtype="float32")  # fmt: skip
-    out["labels"] = convert_to_tensor(np.asarray(labels) if isinstance(labels, list) else labels)
+    out["boxes"] = convert_to_tensor(boxes, dtype="float32")
+    out["labels"] = convert_to_tensor(labels)
     rank = len(out["boxes"].shape)
     if rank not in (2, 3) or out["boxes"].shape[-1] != 4:
         raise ValueError(

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from deepnum.autodiff.tensor import Tensor, shape_str
+from deepnum.backend import to_device
 from deepnum.layers import _args
 from deepnum.layers.layer import Layer
 from deepnum.layers.preprocessing.image_preprocessing import _boxes
@@ -175,9 +176,12 @@ class BaseImagePreprocessingLayer(Layer):
                 f"{sorted(data)}."
             )
         transformation = self.get_random_transformation(data, training=training)
+        images = convert_to_tensor(images_of(data))
+        # Draws are made on the default device; the images may live elsewhere (a batch that
+        # fit moved to the model's device).
+        transformation = on_device_of(transformation, images)
         if isinstance(data, dict):
             return self._transform_dict(data, transformation, training)
-        images = convert_to_tensor(data)
         if self._is_batched(images):
             return self.transform_images(images, transformation, training=training)
         return self.transform_single_image(images, transformation, training=training)
@@ -358,17 +362,23 @@ def _plain(value: Any) -> Any:
 
 # ------------------------------------------------------------------------ tensors
 def as_tensor(value: Any, dtype: Any = None) -> Tensor:
-    """A transformation entry (Tensor, array, number or an object with ``__array__``, e.g. a
-    torch tensor) as a Tensor."""
-    if not isinstance(value, Tensor) and hasattr(value, "__array__") and not _is_array(value):
-        value = np.asarray(value)
+    """A transformation entry (Tensor, array, number, list, or an object with ``__array__``
+    such as a torch tensor) as a Tensor."""
     return convert_to_tensor(value, dtype=dtype)
 
 
-def _is_array(value: Any) -> bool:
-    from deepnum.backend import is_array
-
-    return is_array(value)
+def on_device_of(value: Any, like: Tensor) -> Any:
+    """``value`` (a Tensor, or dicts, lists and tuples of them) with every Tensor on the
+    device of ``like``; anything else as it is."""
+    if isinstance(value, Tensor):
+        if value.xp is like.xp and value.device == like.device:
+            return value
+        return Tensor._make(to_device(value.data, like.device))
+    if isinstance(value, dict):
+        return {k: on_device_of(v, like) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(on_device_of(v, like) for v in value)
+    return value
 
 
 def batch_size(images: Any) -> int:

@@ -22,7 +22,7 @@ from deepnum.layers.preprocessing.image_preprocessing.base import (
 )
 from deepnum.ops.core import cast
 from deepnum.ops.image import affine_transform
-from deepnum.ops.numpy import concatenate, ones, ones_like, squeeze, zeros
+from deepnum.ops.numpy import concatenate, ones, ones_like, squeeze, zeros, zeros_like
 from deepnum.random import uniform
 
 __all__ = ["RandomRotation", "RandomTranslation", "RandomZoom"]
@@ -144,7 +144,8 @@ class RandomRotation(AffineLayer):
         h, w = transformation["image_height"], transformation["image_width"]
         out = _boxes.convert_format(bounding_boxes, self.bounding_box_format, "xyxy", h, w)
         angle = as_tensor(transformation["angle"])
-        zero, one = zeros(angle.shape), ones(angle.shape)
+        zero = zeros_like(angle)
+        one = zero + 1.0
         out["boxes"] = _boxes.affine(out["boxes"], angle, zero, zero, one, zero, zero, h, w)
         out = _boxes.clip_to_image_size(out, height=h, width=w)
         return _boxes.convert_format(out, "xyxy", self.bounding_box_format, h, w)
@@ -217,7 +218,7 @@ class RandomZoom(AffineLayer):
     def _get_zoom_matrix(self, zooms: Tensor, height: int, width: int) -> Tensor:
         """Rows [zx, 0, (W − 1)/2 (1 − zx), 0, zy, (H − 1)/2 (1 − zy), 0, 0]."""
         zx, zy = zooms[:, 0:1], zooms[:, 1:2]
-        zero = zeros((zooms.shape[0], 1))
+        zero = zeros_like(zx)
         x_offset = (width - 1.0) / 2.0 * (1.0 - zx)
         y_offset = (height - 1.0) / 2.0 * (1.0 - zy)
         return concatenate([zx, zero, x_offset, zero, zy, y_offset, zero, zero], axis=1)

@@ -14,6 +14,7 @@ from deepnum.layers.preprocessing.image_preprocessing.base import (
     as_tensor,
     batch_size,
     images_of,
+    on_device_of,
     value_range_pair,
 )
 from deepnum.ops.core import cast, convert_to_tensor
@@ -370,7 +371,7 @@ class RandomGrayscale(ColorLayer):
         if not training:
             return images
         if transformation is None:
-            transformation = self.get_random_transformation(images)
+            transformation = on_device_of(self.get_random_transformation(images), images)
         gray = rgb_to_grayscale(images, data_format=self.data_format)
         return where(as_tensor(transformation), gray, images)
 
@@ -447,6 +448,7 @@ class RandomColorJitter(ColorLayer):
             t = (transformation or {}).get(part)
             if t is None:
                 t = layer.get_random_transformation(images, seed=self._seed(None))
+                t = on_device_of(t, images)
             images = layer.transform_images(images, t)
         return cast(images, self.compute_dtype)
 
