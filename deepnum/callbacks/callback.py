@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class Callback:
     """Base class of callbacks (Keras's ``keras.callbacks.Callback``).
@@ -108,8 +110,12 @@ class CallbackList(Callback):
             c.set_params(params)
 
     def _call(self, hook: str, *args: Any) -> None:
+        """Call ``hook`` on every callback; ``logs`` (the last argument) becomes a plain dict
+        as in Keras: ``{}`` when None, keys sorted, nested dicts merged, scalars as floats."""
+        *head, logs = args
+        logs = pythonify_logs(logs)
         for c in self.callbacks:
-            getattr(c, hook)(*args)
+            getattr(c, hook)(*head, logs)
 
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)
@@ -178,6 +184,31 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
         if self.model is not None:
             self.model.history = self
+
+
+def pythonify_logs(logs: dict | None) -> dict:
+    """Keras's form of the logs given to callbacks: a new dict (``{}`` for None) with sorted
+    keys, nested dicts merged in, and values converted to ``float`` where possible.
+
+    Example:
+        >>> import numpy as np
+        >>> pythonify_logs({"loss": np.float32(0.5), "accuracy": 1})
+        {'accuracy': 1.0, 'loss': 0.5}
+    """
+    out: dict = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            out.update(pythonify_logs(value))
+            continue
+        scalar = value.numpy() if hasattr(value, "numpy") else value
+        # batch outputs (predict's "outputs") stay arrays
+        if isinstance(scalar, (int, float, np.number)) or getattr(scalar, "ndim", None) == 0:
+            try:
+                value = float(scalar)
+            except (TypeError, ValueError):
+                pass
+        out[key] = value
+    return out
 
 
 def _flatten(callbacks: Any) -> list[Callback]:

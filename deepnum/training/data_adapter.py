@@ -4,6 +4,7 @@ iterator of batches, with the checks that catch bad input before the first step.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,7 +108,13 @@ def class_weight_to_sample_weight(y: Any, class_weight: dict) -> np.ndarray:
 
 
 class ArrayBatches:
-    """Mini-batches over in-memory arrays: a fresh permutation per epoch when shuffling."""
+    """Mini-batches over in-memory arrays: a fresh permutation per pass when shuffling.
+
+    An epoch with more ``steps`` than the pass has batches ends early, with Keras's warning.
+    With ``resume`` set (fit's ``steps_per_epoch``, as Keras), an epoch continues the pass
+    where the previous one stopped; the epoch after the end of a pass starts a new one.
+    Otherwise each epoch is a new pass.
+    """
 
     def __init__(
         self,
@@ -125,19 +132,32 @@ class ArrayBatches:
         self.steps = config.capped_steps(
             steps if steps is not None else math.ceil(self.n / batch_size)
         )
+        self.resume = False
+        self._order: Any = None
+        self._position: int | None = None  # batches of the current pass already given
 
     def __len__(self) -> int:
         return self.steps
 
     def epoch(self) -> Iterator[tuple]:
-        if self.shuffle:
-            order = default_rng().permutation(self.n)
-        else:
-            order = None
-        for step in range(self.steps):
-            start = (step * self.batch_size) % max(self.n, 1)
+        per_pass = max(math.ceil(self.n / self.batch_size), 1)
+        if not self.resume or self._position is None or self._position >= per_pass:
+            self._order = default_rng().permutation(self.n) if self.shuffle else None
+            self._position = 0
+        for _ in range(self.steps):
+            if self._position >= per_pass:  # no wrapping around inside an epoch (Keras)
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Make sure that your "
+                    "dataset or generator can generate at least `steps_per_epoch * epochs` "
+                    "batches. You may need to use the `.repeat()` function when building your "
+                    "dataset.",
+                    stacklevel=2,
+                )
+                break
+            start = self._position * self.batch_size
+            self._position += 1
             stop = min(start + self.batch_size, self.n)
-            index = slice(start, stop) if order is None else order[start:stop]
+            index = slice(start, stop) if self._order is None else self._order[start:stop]
             yield tuple(
                 map_structure(lambda a, index=index: None if a is None else a[index], part)
                 for part in self.data

@@ -4,6 +4,7 @@ steps they are made of (``train_step``/``test_step`` can be overridden for custo
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -12,10 +13,10 @@ from deepnum import config
 from deepnum.autodiff.engine import run_backward
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor
-from deepnum.backend import device_of, to_device, to_numpy
+from deepnum.backend import device_of, to_device
 from deepnum.data.structure import flatten, map_structure
 from deepnum.training import data_adapter as da
-from deepnum.training.target_errors import target_message
+from deepnum.training import trainer_utils
 
 
 class Trainer:
@@ -33,6 +34,11 @@ class Trainer:
         self._output_loss_trackers: list = []
         self._compile_config: dict | None = None
         self._fit_weights: list | None = None
+        self.run_eagerly = False
+        self.jit_compile = False  # nothing to compile: every step runs eagerly
+        self.steps_per_execution = 1
+        self.stop_evaluating = False
+        self.stop_predicting = False
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -56,18 +62,27 @@ class Trainer:
             metrics: a list of names/functions/Metrics (``"accuracy"`` adapts to the loss),
                 or a dict/list of lists per output. They ignore sample weights, as in Keras.
             weighted_metrics: metrics updated with ``sample_weight`` / ``class_weight``.
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: Keras's options,
+                kept as attributes (every step runs eagerly; there is nothing to compile).
+
+        As in Keras, compiling again without ``loss`` (or without any metrics) keeps those of
+        the earlier compile.
         """
         from deepnum import metrics as metrics_module
         from deepnum import optimizers
         from deepnum.training.compile_utils import CompileLoss, CompileMetrics, output_names
 
-        self.optimizer, self._distributed_optimizer = _resolve_optimizer(optimizers, optimizer)
-        names = output_names(self)
-        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss)
-        self._compile_weighted_metrics = CompileMetrics(
-            weighted_metrics, names, self._compile_loss, unweighted=self._compile_metrics
+        self.optimizer, self._distributed_optimizer = trainer_utils.resolve_optimizer(
+            optimizers, optimizer
         )
+        names = output_names(self)
+        if loss is not None:
+            self._compile_loss = CompileLoss(loss, loss_weights, names)
+        if metrics is not None or weighted_metrics is not None or self._compile_metrics is None:
+            self._compile_metrics = CompileMetrics(metrics, names, self._compile_loss)
+            self._compile_weighted_metrics = CompileMetrics(
+                weighted_metrics, names, self._compile_loss, unweighted=self._compile_metrics
+            )
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = (
             [metrics_module.Mean(name=f"{n}_loss") for n in names] if len(names) > 1 else []
@@ -79,6 +94,15 @@ class Trainer:
             "metrics": metrics,
             "weighted_metrics": weighted_metrics,
         }
+        if jit_compile is True and run_eagerly:
+            warnings.warn(
+                "If `run_eagerly` is True, then `jit_compile` cannot also be True. "
+                "Disabling `jit_compile`.",
+                stacklevel=2,
+            )
+        self.jit_compile = jit_compile is True and not run_eagerly
+        self.run_eagerly = bool(run_eagerly)
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
 
@@ -91,12 +115,16 @@ class Trainer:
 
     @property
     def metrics(self) -> list[Any]:
+        """Keras's order: the loss tracker(s), the compiled metrics, then the metrics that the
+        model and its layers hold as attributes (updated in ``call``, e.g. an endpoint layer's
+        accuracy)."""
         out = [self._loss_tracker] if self._loss_tracker is not None else []
         out += self._output_loss_trackers
         for compiled in (self._compile_metrics, self._compile_weighted_metrics):
             if compiled is not None:
                 out += compiled.flat
-        return out
+        seen = {id(m) for m in out}
+        return out + [m for m in super().metrics if id(m) not in seen]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -135,7 +163,8 @@ class Trainer:
             for tracker, part in zip(self._output_loss_trackers, parts):
                 if part is not None:
                     tracker.update_state(float(part.data))
-        for penalty in self.losses:
+        for penalty in self.losses:  # add_loss terms and weight penalties, each summed
+            penalty = trainer_utils.as_scalar_loss(penalty)
             total = penalty if total is None else total + penalty
         if total is None:
             raise ValueError(
@@ -147,8 +176,8 @@ class Trainer:
     def _update_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
         if self._compile_metrics is None or y is None:
             return
-        ys = [None if v is None else _host(v) for v in self._as_list(y)]
-        ps = [_host(p) for p in self._as_list(y_pred)]
+        ys = [None if v is None else trainer_utils.host(v) for v in self._as_list(y)]
+        ps = [trainer_utils.host(p) for p in self._as_list(y_pred)]
         self._compile_metrics.update_state(ys, ps, [None] * len(ys))
         if self._compile_weighted_metrics is not None:
             weights = self._weights_per_output(sample_weight)
@@ -161,7 +190,7 @@ class Trainer:
         return self._as_list(sample_weight)
 
     def get_metrics_result(self) -> dict[str, float]:
-        return {m.name: float(_host(m.result())) for m in self.metrics}
+        return {m.name: float(trainer_utils.host(m.result())) for m in self.metrics}
 
     def _on_device(self, data: Any) -> Any:
         """Move a batch's arrays to the device of the model's weights (GPU training)."""
@@ -180,16 +209,27 @@ class Trainer:
             data,
         )
 
+    def _forward(self, x: Any, training: bool) -> Any:
+        """``self(x, training=...)``, as Keras's steps: the flag is passed only to a model whose
+        ``call`` takes ``training`` (a subclassed ``call(self, x)`` runs its layers with their
+        own defaults, e.g. Dropout inactive)."""
+        if self._call_signature["training"]:
+            return self(x, training=training)
+        return self(x)
+
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimisation step on a batch: forward, loss, backward, update, metrics."""
         x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
-        y_pred = self(x, training=True)
+        y_pred = self._forward(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         weights = self._fit_weights if self._fit_weights is not None else self.trainable_weights
-        grads = run_backward([loss], [None], inputs=weights)
-        # Under MPI, fit routes the update through a DistributedOptimizer (gradient all-reduce).
-        optimizer = getattr(self, "_distributed_optimizer", None) or self.optimizer
-        optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
+        if weights and loss.requires_grad:
+            grads = run_backward([loss], [None], inputs=weights)
+            # Under MPI, fit routes the update through a DistributedOptimizer (all-reduce).
+            optimizer = getattr(self, "_distributed_optimizer", None) or self.optimizer
+            optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
+        elif not weights:
+            trainer_utils.warn_once(self, "The model does not have any trainable weights.")
         batch = len(flatten(x)[0])
         self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
         self._update_metrics(y, y_pred, sample_weight)
@@ -199,7 +239,7 @@ class Trainer:
         """Loss and metrics on a batch, without updating the weights."""
         x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
         with no_grad():
-            y_pred = self(x, training=False)
+            y_pred = self._forward(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         batch = len(flatten(x)[0])
         self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
@@ -209,7 +249,7 @@ class Trainer:
     def predict_step(self, data: Any) -> Any:
         x, _, _ = da.unpack_x_y_sample_weight(self._on_device(data))
         with no_grad():
-            return self(x, training=False)
+            return self._forward(x, training=False)
 
     # ------------------------------------------------------------------ loops
     def fit(
@@ -257,10 +297,11 @@ class Trainer:
         )
         if isinstance(batches, da.ArrayBatches):
             self._preflight(x, y)
+            batches.resume = steps_per_epoch is not None  # epochs continue the pass (Keras)
         val = None
         if validation_data is not None:
             val = da.make_batches(
-                *_split_validation(validation_data),
+                *trainer_utils.split_validation(validation_data),
                 validation_batch_size or batch_size,
                 False,
                 validation_steps,
@@ -330,7 +371,7 @@ class Trainer:
             if plan is not None and logs:  # the metrics of all ranks' samples
                 logs = plan.reduce_metrics(self)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_batches(val, callbacks=None)
+                val_logs = self._evaluate_batches(val, callbacks=cbs)  # test hooks fire, as Keras
                 if plan is not None:
                     val_logs = plan.reduce_metrics(self)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -340,15 +381,20 @@ class Trainer:
         return logs
 
     def _evaluate_batches(self, batches: Any, callbacks: Any) -> dict[str, float]:
+        """The loop of ``evaluate`` (also fit's validation), with its ``on_test_*`` hooks."""
+        callbacks.on_test_begin()
         self.reset_metrics()
+        self.stop_evaluating = False
         logs: dict = {}
         for step, batch in enumerate(batches.epoch()):
-            if callbacks is not None:
-                callbacks.on_test_batch_begin(step)
+            callbacks.on_test_batch_begin(step)
             logs = self.test_step(batch)
-            if callbacks is not None:
-                callbacks.on_test_batch_end(step, logs)
-        return self.get_metrics_result() if logs else logs
+            callbacks.on_test_batch_end(step, logs)
+            if self.stop_evaluating:
+                break
+        logs = self.get_metrics_result() if logs else logs
+        callbacks.on_test_end(logs)
+        return logs
 
     def evaluate(
         self,
@@ -360,8 +406,10 @@ class Trainer:
         steps: int | None = None,
         callbacks: list | None = None,
         return_dict: bool = False,
+        **kwargs: Any,
     ) -> Any:
-        """Loss and metrics on data: a scalar (loss only), a list, or a dict (``return_dict``)."""
+        """Loss and metrics on data: a scalar (loss only), a list, or a dict (``return_dict``).
+        ``callbacks`` get the ``on_test_*`` hooks; one may set ``model.stop_evaluating``."""
         from deepnum.callbacks.callback import CallbackList
 
         self._require_compiled("evaluate")
@@ -370,10 +418,10 @@ class Trainer:
         )
         if isinstance(batches, da.ArrayBatches):
             self._preflight(x, y)
-        cbs = CallbackList(callbacks, model=self, steps=len(batches), verbose=verbose)
-        cbs.on_test_begin()
+        if kwargs:
+            raise ValueError(f"evaluate: arguments not recognized: {sorted(kwargs)}.")
+        cbs = CallbackList(callbacks, model=self, epochs=1, steps=len(batches), verbose=verbose)
         logs = self._evaluate_batches(batches, cbs)
-        cbs.on_test_end(logs)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names if name in logs]
@@ -387,14 +435,26 @@ class Trainer:
         steps: int | None = None,
         callbacks: list | None = None,
     ) -> Any:
-        """Outputs for ``x`` computed batch by batch (``training=False``), as NumPy arrays."""
+        """Outputs for ``x`` computed batch by batch (``training=False``), as NumPy arrays.
+        ``callbacks`` get the ``on_predict_*`` hooks (``logs={"outputs": ...}`` after each
+        batch); one may set ``model.stop_predicting``."""
+        from deepnum.callbacks.callback import CallbackList
+
         batches = da.make_batches(
             x, None, None, batch_size, False, steps, **self._data_checks("predict")
         )
+        cbs = CallbackList(callbacks, model=self, epochs=1, steps=len(batches), verbose=verbose)
+        self.stop_predicting = False
+        cbs.on_predict_begin()
         outputs: list = []
-        for batch in batches.epoch():
+        for step, batch in enumerate(batches.epoch()):
+            cbs.on_predict_batch_begin(step)
             out = self.predict_step(batch)
-            outputs.append(map_structure(_host, out))
+            outputs.append(map_structure(trainer_utils.host, out))
+            cbs.on_predict_batch_end(step, {"outputs": out})
+            if self.stop_predicting:
+                break
+        cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict: the input contains no samples.")
         first = outputs[0]
@@ -419,7 +479,7 @@ class Trainer:
             sample_weight = da.class_weight_to_sample_weight(y, class_weight)
         self.reset_metrics()
         logs = self.train_step((x, y, sample_weight))
-        return _format_logs(self, logs, return_dict)
+        return trainer_utils.format_logs(self, logs, return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
@@ -428,72 +488,16 @@ class Trainer:
         self._require_compiled("test_on_batch")
         self.reset_metrics()
         logs = self.test_step((x, y, sample_weight))
-        return _format_logs(self, logs, return_dict)
+        return trainer_utils.format_logs(self, logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for exactly this batch as NumPy arrays."""
         out = self.predict_step((x,))
-        return map_structure(_host, out)
+        return map_structure(trainer_utils.host, out)
 
     # ------------------------------------------------------------------ checks
     def _data_checks(self, caller: str) -> dict:
-        """The options of ``make_batches``'s input checks: strings are data only for models
-        whose inputs are declared as strings."""
-        inputs = getattr(self, "inputs", None) or []
-        declared = [str(getattr(t, "dtype", "")) for t in inputs]
-        allow = not declared or any(d in ("string", "str", "object") for d in declared)
-        return {"caller": caller, "allow_strings": allow}
+        return trainer_utils.data_checks(self, caller)
 
     def _preflight(self, x: Any, y: Any) -> None:
-        """Run the loss once on two samples so that shape errors appear before training,
-        naming the loss, the output and both shapes."""
-        if y is None or self._compile_loss is None:
-            return
-        head = map_structure(lambda a: None if a is None else a[:2], (x, y))
-        with no_grad():
-            y_pred = self(head[0], training=False)
-        for name, loss, yt, yp in zip(
-            self._compile_loss.names,
-            self._compile_loss.losses,
-            self._as_list(head[1]),
-            self._as_list(y_pred),
-        ):
-            if loss is None or yt is None:
-                continue
-            try:
-                loss(yt, yp)
-            except (ValueError, IndexError) as e:
-                raise ValueError(target_message(loss, name, yp.shape, np.shape(yt), e)) from None
-
-
-def _host(value: Any) -> np.ndarray:
-    """A Tensor's or array's values as a NumPy array on the host."""
-    return to_numpy(value.data if isinstance(value, Tensor) else value)
-
-
-def _split_validation(data: Any) -> tuple:
-    if isinstance(data, tuple):
-        if len(data) == 2:
-            return data[0], data[1], None
-        if len(data) == 3:
-            return data
-        raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight).")
-    return data, None, None
-
-
-def _format_logs(model: Any, logs: dict, return_dict: bool) -> Any:
-    if return_dict:
-        return logs
-    values = [logs[n] for n in model.metrics_names if n in logs]
-    return values[0] if len(values) == 1 else values
-
-
-def _resolve_optimizer(optimizers: Any, optimizer: Any) -> tuple[Any, Any]:
-    """``(model.optimizer, distributed wrapper or None)``: a Horovod-style
-    ``DistributedOptimizer`` is unwrapped, so that saving and callbacks see the real optimizer,
-    and kept to average the gradients over the ranks at every step."""
-    from deepnum.distributed.optimizer import DistributedOptimizer
-
-    if isinstance(optimizer, DistributedOptimizer):
-        return optimizer.optimizer, optimizer
-    return optimizers.get(optimizer), None
+        trainer_utils.preflight(self, x, y)
