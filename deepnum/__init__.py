@@ -6,6 +6,7 @@ Keras 3 API on top: ``import deepnum as keras``.
 
 from deepnum import (  # noqa: E402 - these build on the names above
     activations,
+    applications,
     backend,
     callbacks,
     cluster,
@@ -78,6 +79,7 @@ __all__ = [
     "Model",
     "Sequential",
     "activations",
+    "applications",
     "callbacks",
     "cluster",
     "decomposition",

@@ -47,6 +47,7 @@ from deepnum.layers.core import (
     Embedding,
     Identity,
     Lambda,
+    LayerScale,
     Masking,
     ReversibleEmbedding,
     Wrapper,
@@ -57,6 +58,7 @@ from deepnum.layers.merging import (
     Add,
     Average,
     Concatenate,
+    CustomScaleLayer,
     Dot,
     Maximum,
     Minimum,
@@ -167,6 +169,7 @@ from deepnum.layers.regularization import (
     SpatialDropout1D,
     SpatialDropout2D,
     SpatialDropout3D,
+    StochasticDepth,
 )
 from deepnum.layers.reshaping import (
     Cropping1D,

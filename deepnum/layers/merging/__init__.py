@@ -1,5 +1,6 @@
 """Merging layers (Add, Concatenate, Dot, …) and their functional forms."""
 
+from deepnum.layers.merging.custom_scale import CustomScaleLayer
 from deepnum.layers.merging.merge import (
     Add,
     Average,

@@ -8,3 +8,4 @@ from deepnum.layers.regularization.dropout import (
     SpatialDropout3D,
 )
 from deepnum.layers.regularization.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from deepnum.layers.regularization.stochastic_depth import StochasticDepth
