@@ -49,6 +49,26 @@ class BaseImagePreprocessingLayer(Layer):
             ``rel_`` (fraction of the image size) forms ``"rel_xyxy"``, ``"rel_yxyx"``,
             ``"rel_xywh"``, ``"rel_center_xywh"``.
         data_format: ``"channels_last"`` (default: the config's) or ``"channels_first"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from deepnum.ops.numpy import where
+        >>> from deepnum.random import uniform
+        >>> class RandomNegate(BaseImagePreprocessingLayer):  # negate half of the images
+        ...     _USE_BASE_FACTOR = False
+        ...     def get_random_transformation(self, data, training=True, seed=None):
+        ...         n = batch_size(images_of(data))
+        ...         return {"negate": uniform((n, 1, 1, 1), seed=seed or 0) < 0.5}
+        ...     def transform_images(self, images, transformation, training=True):
+        ...         images = as_tensor(images)
+        ...         if not training:
+        ...             return images
+        ...         return where(transformation["negate"], -images, images)
+        >>> x = np.ones((4, 2, 2, 1), "float32")
+        >>> sorted(set(RandomNegate()(x).numpy().ravel().tolist()))
+        [-1.0, 1.0]
+        >>> float(RandomNegate()(x, training=False).numpy().min())
+        1.0
     """
 
     _USE_BASE_FACTOR = True
