@@ -1,8 +1,11 @@
 """Tensors, Functions and reverse-mode automatic differentiation."""
 
 from deepnum.autodiff.batching import vmap
+from deepnum.autodiff.checkpointing import checkpoint
+from deepnum.autodiff.custom import custom_jvp, custom_vjp
 from deepnum.autodiff.forward import jacfwd, jvp, linearize
 from deepnum.autodiff.function import Function
+from deepnum.autodiff.functional import functional_call
 from deepnum.autodiff.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from deepnum.autodiff.numerical import (
     GradientCheckError,
@@ -32,7 +35,11 @@ __all__ = [
     "Tensor",
     "as_tensor",
     "check_grad",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
     "enable_grad",
+    "functional_call",
     "grad",
     "hessian",
     "hvp",

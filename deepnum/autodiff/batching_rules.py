@@ -347,4 +347,7 @@ def _set_at(fn, args, batched, size):
     return fresh(fn, index=(slice(None),) + tuple(fn.index))(x, to_rank(u, x.ndim - 1))
 
 
-from deepnum.autodiff import batching_rules_nn  # noqa: E402, F401 - registers its rules
+# The rules of the other families, registered on import.
+from deepnum.autodiff import batching_rules_nn, custom  # noqa: E402, F401
+
+RULES[custom.CustomVJPCall] = custom.batched_custom_vjp

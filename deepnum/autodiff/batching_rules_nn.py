@@ -17,6 +17,7 @@ from deepnum.autodiff.batching_rules import (
     shift_axes,
     to_rank,
 )
+from deepnum.autodiff.function import Function
 from deepnum.backend import get_array_module
 from deepnum.losses.probabilistic import SigmoidCrossEntropy
 from deepnum.ops.image import _linear_maps
@@ -38,18 +39,52 @@ def _linear(fn, args, batched, size):
 
 def _linear_per_example(x, w, bias, batched, size):
     """x W + b with weights that differ per example (e.g. under vmap(grad(...)))."""
-    from deepnum.ops.numpy import matmul
-
     bx, bw = batched[0], batched[1]
     lead = tuple(x.shape[1:-1]) if bx else tuple(x.shape[:-1])
     k = x.shape[-1]
     x3 = reshape(x, (size if bx else 1, -1, k))
-    w3 = w if bw else reshape(w, (1,) + tuple(w.shape))
-    y = matmul(x3, w3)
+    if bw:
+        y = BatchedMatmul()(x3, w)
+    else:
+        from deepnum.ops.numpy import matmul
+
+        y = matmul(x3, w)
     y = reshape(y, (size,) + lead + (y.shape[-1],))
     if bias is not None:
         y = y + (to_rank(bias, len(lead) + 1) if batched[2] else bias)
     return y
+
+
+class BatchedMatmul(Function):
+    """Y[b] = X[b] W[b] for a batch of matrices W (B, in, out) and X (B or 1, L, in).
+
+    When W is one matrix repeated along the batch (a zero stride: the weights that
+    ``vmap(grad(...))`` differentiates per example), Y is one GEMM on the flattened batch;
+    ∂L/∂W[b] = X[b]ᵀ G[b] is a batch of outer products (L = 1) written as a broadcast product,
+    not as matrix products with an inner dimension of 1.
+    """
+
+    def forward(self, x, w):
+        if w.strides[0] == 0 and x.shape[0] == w.shape[0]:
+            n, rows, k = x.shape
+            return (x.reshape(n * rows, k) @ w[0]).reshape(n, rows, w.shape[-1])
+        return get_array_module(x).matmul(x, w)
+
+    def backward(self, gy):
+        from deepnum.ops.numpy import expand_dims, matmul, swapaxes
+        from deepnum.ops.numpy._broadcast import sum_to
+
+        x, w = self.inputs
+        gx = gw = None
+        if self.needs_input_grad[0]:
+            gx = sum_to(BatchedMatmul()(gy, swapaxes(w, -1, -2)), x.shape)
+        if self.needs_input_grad[1]:
+            if x.shape[1] == 1:
+                gw = expand_dims(x[:, 0], -1) * expand_dims(gy[:, 0], -2)
+            else:
+                gw = matmul(swapaxes(x, -1, -2), gy)
+            gw = sum_to(gw, w.shape)
+        return gx, gw
 
 
 @rule_for(_fused.SoftmaxCrossEntropy)

@@ -21,7 +21,13 @@ from typing import Any
 
 from deepnum.autodiff.engine import run_backward
 from deepnum.autodiff.tensor import Tensor
-from deepnum.autodiff.tracing import Interpreter, Tracer, TracerArray, active_interpreters
+from deepnum.autodiff.tracing import (
+    Interpreter,
+    Tracer,
+    TracerArray,
+    active_interpreters,
+    hidden,
+)
 
 
 def _untracked(x: Any) -> Any:
@@ -59,8 +65,14 @@ def lift(x: Tensor, interps: list[Interpreter] | None = None) -> Tensor:
     top, rest = interps[-1], interps[:-1]
     mine = isinstance(x, Tracer) and x._interp is top
     if _is_vmap(top):
-        lower = lift(x._phys, rest) if mine else materialize(lift(x, rest), top.size)
-        return BatchedTensor.wrap(lower, top)
+        if mine:
+            return BatchedTensor.wrap(lift(x._phys, rest), top)
+        if not rest and not isinstance(x, Tracer) and not x.requires_grad:
+            # The same value for every example, differentiated per example: a leaf of its
+            # own (a broadcast view), so that the backward pass stops there.
+            view = x.xp.broadcast_to(x.data[None], (top.size,) + tuple(x.shape))
+            return BatchedTensor.wrap(Tensor(view, requires_grad=True), top)
+        return BatchedTensor.wrap(materialize(lift(x, rest), top.size), top)
     if mine:  # a dual: its primal is differentiated, its tangent is the direction
         return type(x).wrap(lift(x.primal, rest), x.tangent, top)
     return lift(x, rest)
@@ -102,7 +114,8 @@ def _vjp_batched(top, outputs, seeds, targets, create_graph) -> list:
             outs.append(o._phys)
             us.append(unbatch_seed(u, top))
     lowered = [t._phys if isinstance(t, BatchedTensor) and t._interp is top else t for t in targets]
-    grads = vjp(outs, us, lowered, create_graph) if outs else [None] * len(targets)
+    with hidden(top):
+        grads = vjp(outs, us, lowered, create_graph) if outs else [None] * len(targets)
     return [
         None if g is None else (rebatch(g, top) if t is not low else g)
         for g, t, low in zip(grads, targets, lowered)
@@ -123,11 +136,12 @@ def _vjp_dual(top, outputs, seeds, targets, create_graph) -> list:
             tangent_outs.append(o_p)
             tangent_seeds.append(u_t)
     lowered = [_split(t, top)[0] for t in targets]
-    g_p = vjp(primal_outs, primal_seeds, lowered, create_graph)
-    if tangent_outs:
-        g_t = vjp(tangent_outs, tangent_seeds, lowered, create_graph)
-    else:
-        g_t = [None] * len(targets)
+    with hidden(top):
+        g_p = vjp(primal_outs, primal_seeds, lowered, create_graph)
+        if tangent_outs:
+            g_t = vjp(tangent_outs, tangent_seeds, lowered, create_graph)
+        else:
+            g_t = [None] * len(targets)
     out = []
     for gp, gt, low in zip(g_p, g_t, lowered):
         if gp is None and gt is None:

@@ -31,6 +31,7 @@ _stack: list[Interpreter] = []
 _subst: dict[int, Tensor] = {}
 _observers: list[Callable[[Any, tuple], None]] = []
 _processing: list[Interpreter] = []  # the transforms computing an operation right now
+_hidden: list[Interpreter] = []  # transforms whose values a reverse pass has unwrapped
 
 
 class TracerEscape(BaseException):
@@ -269,8 +270,19 @@ def active_interpreters() -> list[Interpreter]:
     one level down never hold tracers of that transform or of later ones)."""
     if _processing:
         level = _processing[-1].level
-        return [i for i in _stack if i.level < level]
-    return list(_stack)
+        return [i for i in _stack if i.level < level and i not in _hidden]
+    return [i for i in _stack if i not in _hidden]
+
+
+@contextlib.contextmanager
+def hidden(interp: Interpreter) -> Iterator[None]:
+    """Within the block, ``interp`` is not among :func:`active_interpreters`: a reverse pass
+    over the values one level below it runs there."""
+    _hidden.append(interp)
+    try:
+        yield
+    finally:
+        _hidden.remove(interp)
 
 
 def _update_hook() -> None:
