@@ -9,6 +9,7 @@ import numpy as np
 
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor
+from deepnum.layers import _auto_config
 from deepnum.layers.layer import Layer, _shapes
 from deepnum.models.functional import KerasTensor
 from deepnum.models.graph import Graph, check_model_input, flatten_model_inputs
@@ -37,24 +38,41 @@ class Model(Trainer, Layer):
         (3, 1)
     """
 
-    def __init__(
-        self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any
-    ) -> None:
-        trainable = kwargs.pop("trainable", True)
-        dtype = kwargs.pop("dtype", None)
-        if name is None and inputs is not None:
-            from deepnum.layers.context import unique_name
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        obj = super().__new__(cls)
+        # Keras's Model.__new__ keeps no constructor arguments: the default get_config of a
+        # subclassed model holds the defaults of its __init__ (or raises, see get_config).
+        object.__setattr__(obj, "_init_args", _auto_config.InitArgs((), {}))
+        return obj
 
-            name = unique_name("functional")
-        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        functional = _functional_arguments(args, kwargs)
+        if functional is None:
+            Layer.__init__(self, *args, **kwargs)
+        else:
+            inputs, outputs, name, kwargs = functional
+            trainable = kwargs.pop("trainable", True)
+            dtype = kwargs.pop("dtype", None)
+            if name is None:
+                from deepnum.layers.context import unique_name
+
+                name = unique_name("functional")
+            Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         self._init_trainer()
         self._graph: Graph | None = None
-        if inputs is not None or outputs is not None:
+        if functional is not None:
+            inputs, outputs = functional[:2]
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs, outputs): pass both `inputs` and `outputs`.")
             if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
                 outputs = outputs[0]  # Keras returns the one output itself, not a list
             self._graph = Graph(inputs, outputs)
+            self._call_signature = {
+                "training": True,
+                "training_default": None,
+                "mask": True,
+                "first_argument": "inputs",
+            }
             self.built = True
 
     # ------------------------------------------------------------------ structure
@@ -75,11 +93,13 @@ class Model(Trainer, Layer):
 
     @property
     def input(self) -> Any:
-        return None if self._graph is None else self._graph.inputs
+        """The model's symbolic input(s), as given to ``Model(inputs, outputs)``."""
+        return Layer.input.fget(self) if self._graph is None else self._graph.inputs
 
     @property
     def output(self) -> Any:
-        return None if self._graph is None else self._graph.outputs
+        """The model's symbolic output(s), as given to ``Model(inputs, outputs)``."""
+        return Layer.output.fget(self) if self._graph is None else self._graph.outputs
 
     @property
     def input_shape(self) -> Any:
@@ -117,20 +137,37 @@ class Model(Trainer, Layer):
         )
 
     # ------------------------------------------------------------------ calling
-    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+    def call(self, *args: Any, **kwargs: Any) -> Any:
         if self._graph is None:
             raise NotImplementedError(
                 f"{type(self).__name__} has no call(): subclass deepnum.Model and define "
                 "call(self, inputs, training=False), or build a Functional model with "
                 "Model(inputs, outputs)."
             )
+        return self._run_graph(*args, **kwargs)
+
+    def _run_graph(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        """A Functional model's forward pass; ``mask`` (the inputs' Keras masks) is attached
+        to the inputs, so that the model's layers receive it."""
         flat = flatten_model_inputs(self._graph, inputs)
         for i, (spec, value) in enumerate(zip(self._graph.flat_inputs, flat)):
             check_model_input(self.name, spec, value, i)
         flat = [spec.node.layer._standardize(v) for spec, v in zip(self._graph.flat_inputs, flat)]
-        return self._graph.run(flat)
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat)
+        for value, m in zip(flat, masks):
+            if (
+                m is not None
+                and isinstance(value, Tensor)
+                and getattr(value, "_keras_mask", None) is None
+            ):
+                value._keras_mask = m
+        return self._graph.run(flat, training=training)
 
-    def build(self, input_shape: Any = None) -> None:
+    def _set_mask(self, inputs: Any, outputs: Any, mask: Any) -> None:
+        if self._graph is None:  # a Functional model's outputs carry its layers' masks
+            super()._set_mask(inputs, outputs, mask)
+
+    def build(self, input_shape: Any) -> None:
         """Build a subclassed model by calling it once on zeros of ``input_shape``."""
         if self._graph is not None or input_shape is None:
             self.built = True
@@ -149,11 +186,29 @@ class Model(Trainer, Layer):
             self._build_shapes = _shapes(inputs)  # saved as build_config, like Keras
         self.built = True
 
-    def summary(self, line_length: int | None = None, print_fn: Any = None, **kwargs: Any) -> None:
-        """Print the Keras-style table: layer (type), output shape, parameter count."""
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        """Print the Keras-style table: layer (type), output shape, parameter count (and,
+        with ``show_trainable``, whether each layer is trainable).
+
+        Args:
+            line_length: total width of the table.
+            positions: accepted for Keras compatibility (column widths follow the content).
+            print_fn: called with the whole table (default ``print``).
+            expand_nested: accepted for Keras compatibility (nested models show as one row).
+            show_trainable: add a "Trainable" column (Y / N).
+            layer_range: accepted for Keras compatibility (all layers are shown).
+        """
         from deepnum.models.summary import summary_lines
 
-        lines = summary_lines(self, line_length=line_length)
+        lines = summary_lines(self, line_length=line_length, show_trainable=show_trainable)
         (print_fn or print)("\n".join(lines))
 
     def stateless_call(
@@ -179,9 +234,26 @@ class Model(Trainer, Layer):
         )  # fmt: skip
 
     def get_config(self) -> dict:
+        """A Functional model's graph; for a subclassed model, as Keras: the defaults of its
+        ``__init__`` (``NotImplementedError`` when some argument has no default) unless the
+        subclass defines ``get_config``."""
         from deepnum.models.serialization import model_config
 
-        return model_config(self)
+        if self._graph is not None:
+            return model_config(self)
+        return (
+            Layer.get_config(self)
+            if type(self).get_config is not Model.get_config
+            else (self._default_config())
+        )
+
+    def _default_config(self) -> dict:
+        config: dict[str, Any] = {"name": self.name}
+        config.update(_auto_config.recorded_config(self, (), {}))
+        if not _auto_config.keeps_name(self):
+            config.pop("name")
+        config.update({"trainable": self.trainable, "dtype": self.dtype})
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
@@ -202,9 +274,18 @@ class Model(Trainer, Layer):
 
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save the weights (and optimizer state) to ``*.weights.h5`` in Keras 3's layout."""
+    def save_weights(
+        self, filepath: Any, overwrite: bool = True, max_shard_size: float | None = None
+    ) -> None:
+        """Save the weights (and optimizer state) to ``*.weights.h5`` in Keras 3's layout.
+        Sharded files (``max_shard_size``) are not written by deepnum."""
         from deepnum.saving import save_weights
+
+        if max_shard_size is not None:
+            raise ValueError(
+                "save_weights: `max_shard_size` (sharded weight files) is not supported; "
+                "leave it unset to write one .weights.h5 file."
+            )
 
         save_weights(self, filepath, overwrite=overwrite)
 
@@ -234,6 +315,22 @@ class Model(Trainer, Layer):
         from deepnum.saving.serialization import compile_from_config
 
         compile_from_config(self, config)
+
+
+def _functional_arguments(args: tuple, kwargs: dict) -> tuple | None:
+    """``(inputs, outputs, name, other kwargs)`` when ``Model(...)`` is called the Functional
+    way (Keras's test: two positionals, or ``inputs`` and ``outputs`` by keyword), else None."""
+    kwargs = dict(kwargs)
+    names = ("inputs", "outputs", "name")
+    if len(args) > 3 or (len(args) < 2 and "outputs" not in kwargs and "inputs" not in kwargs):
+        return None
+    values = dict(zip(names, args))
+    for key in names:
+        if key in kwargs:
+            if key in values:
+                raise TypeError(f"Model() got multiple values for argument '{key}'.")
+            values[key] = kwargs.pop(key)
+    return values.get("inputs"), values.get("outputs"), values.get("name"), kwargs
 
 
 def _dummy_inputs(shapes: Any, dtype: str) -> Any:
