@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from deepnum import tree
+from deepnum.autodiff.batching import vmap
 from deepnum.autodiff.tensor import Tensor
 from deepnum.ops import numpy as dnp
 from deepnum.ops.core._convert import convert_to_tensor
@@ -211,15 +212,15 @@ def vectorized_map(function: Callable, elements: Any) -> Any:
     """Apply ``function`` to each slice of ``elements`` along axis 0 and stack the results.
 
     With a tuple or list of tensors, ``function`` receives one structure of slices (a single
-    argument), as in Keras. deepnum has no vectorizing transform yet, so this loops over the
-    slices (like :func:`map`); the results are the same.
+    argument), as in Keras. It runs once, on the whole batch, through ``deepnum.vmap``
+    (Keras's PyTorch backend uses ``torch.vmap``); the results are those of :func:`map`.
 
     Example:
         >>> vectorized_map(lambda x: x.sum(), convert_to_tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
         [3.0, 7.0]
     """
     _check_callable("vectorized_map", "function", function)
-    return map(function, elements)
+    return vmap(function)(tree.map_structure(convert_to_tensor, elements))
 
 
 def _slice_axis(x: Tensor, start: Any, stop: Any, step: int, axis: int) -> Tensor:
