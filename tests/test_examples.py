@@ -21,3 +21,18 @@ def test_example_runs(script, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", [script])
     runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
     assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "script,expected",
+    [
+        ("transformer_sentiment.py", "validation accuracy:"),
+        ("vit_fashion_mnist.py", "test accuracy:"),
+    ],
+)
+def test_attention_example_runs_in_quick_mode(script, expected, tmp_path, monkeypatch, capsys):
+    """The Transformer examples on a few hundred samples for one epoch (``--quick``)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [script, "--quick", "--epochs", "1"])
+    runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+    assert expected in capsys.readouterr().out
