@@ -255,3 +255,13 @@ def test_jpeg_and_fit_with_validation_data(tmp_path):
     model.compile("adam", deepnum.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(train, validation_data=val, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and "val_loss" in history.history
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic", "area", "nearest"])
+@pytest.mark.parametrize("size", [(12, 5), (4, 16), (7, 7)])
+def test_batch_resize_is_ops_image_resize(rng, interpolation, size):
+    batch = rng.uniform(0, 255, (3, 8, 10, 2)).astype("float32")
+    want = np.asarray(deepnum.ops.image.resize(batch, size, interpolation=interpolation))
+    got = idu.resize_batch(batch, size, interpolation)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3)
