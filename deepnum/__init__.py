@@ -64,7 +64,7 @@ from deepnum.autodiff import (
     vjp,
     vmap,
 )
-from deepnum.layers import Layer  # noqa: E402
+from deepnum.layers import InputSpec, Layer  # noqa: E402
 from deepnum.losses import Loss  # noqa: E402
 from deepnum.metrics import Metric  # noqa: E402
 from deepnum.models import Input, KerasTensor, Model, Sequential  # noqa: E402
@@ -75,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Function",
     "Input",
+    "InputSpec",
     "KerasTensor",
     "Layer",
     "Loss",

@@ -70,6 +70,7 @@ class Layer(LayerState):
 
     def __init__(
         self,
+        *,
         activity_regularizer: Any = None,
         trainable: bool = True,
         dtype: Any = None,

@@ -141,6 +141,20 @@ class LayerState:
                 out.extend(layer._own_metrics())
         return out
 
+    @property
+    def metrics_variables(self) -> list[Any]:
+        """The state variables of ``metrics``."""
+        return [v for m in self.metrics for v in getattr(m, "variables", [])]
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        """Removed in Keras 3; raises with Keras's advice."""
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in init() or build() "
+            "when subclassing the layer or model, then call `metric.update_state()` whenever "
+            "necessary."
+        )
+
     def _own_metrics(self) -> list[Any]:
         out, seen = [], set()
         for value in self.__dict__.values():

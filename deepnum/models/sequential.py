@@ -125,6 +125,12 @@ class Sequential(Model):
             x = layer(x) if training is None else layer(x, training=training)
         return x
 
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for ``input_shape``: each layer's rule applied in turn."""
+        for layer in self._stack:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
     def get_config(self) -> dict:
         from deepnum.models.serialization import sequential_config
 

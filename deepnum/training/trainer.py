@@ -189,6 +189,14 @@ class Trainer:
             return [sample_weight] * len(self._as_list(None))
         return self._as_list(sample_weight)
 
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
+    ) -> dict[str, float]:
+        """Update the compiled metrics with a batch and return all metric results (Keras's
+        hook for a custom ``train_step``)."""
+        self._update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
     def get_metrics_result(self) -> dict[str, float]:
         return {m.name: float(trainer_utils.host(m.result())) for m in self.metrics}
 
