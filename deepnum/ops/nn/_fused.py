@@ -24,7 +24,7 @@ class Linear(Function):
     """
 
     def forward(self, x, w, b=None):
-        y = x @ w
+        y = _rows_matmul(x, w)
         if b is not None:
             y += b
         return y
@@ -45,12 +45,31 @@ class Linear(Function):
     def backward_arrays(self, gy):
         x, w = self.inputs[0].data, self.inputs[1].data
         need = self.needs_input_grad
-        gx = gy @ w.T if need[0] else None
-        gw = x.reshape(-1, x.shape[-1]).T @ gy.reshape(-1, gy.shape[-1]) if need[1] else None
+        gx = _rows_matmul(gy, w.T) if need[0] else None
+        gw = _weight_gradient(x, gy) if need[1] else None
         if len(self.inputs) == 2:
             return gx, gw
         gb = sum_to_array(gy, self.inputs[2].data.shape) if need[2] else None
         return gx, gw, gb
+
+
+def _rows_matmul(x, w):
+    """x (..., k) · w (k, m) as one GEMM on the rows of x: NumPy's matmul would run one
+    GEMM per leading index (and sync BLAS's threads for each)."""
+    if x.ndim <= 2:
+        return x @ w
+    return (x.reshape(-1, x.shape[-1]) @ w).reshape(x.shape[:-1] + (w.shape[1],))
+
+
+def _weight_gradient(x, gy):
+    """xᵀ G over the rows of x (…, in) and G (…, out), as (in, out). With the long row axis
+    contracted, OpenBLAS splits such a GEMM across its threads well when the result has at
+    least as many rows as columns, and very badly (several times slower, far worse on busy
+    cores) otherwise: the narrow case is computed as (Gᵀ x)ᵀ."""
+    x2, g2 = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
+    if x2.shape[1] >= g2.shape[1]:
+        return x2.T @ g2
+    return get_array_module(x).ascontiguousarray((g2.T @ x2).T)
 
 
 class SoftmaxCrossEntropy(Function):
