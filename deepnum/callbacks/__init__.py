@@ -3,6 +3,7 @@
 from deepnum.callbacks.callback import Callback, CallbackList, History
 from deepnum.callbacks.checkpoint import BackupAndRestore, ModelCheckpoint
 from deepnum.callbacks.ema import SwapEMAWeights
+from deepnum.callbacks.gradient_monitor import GradientMonitor
 from deepnum.callbacks.logging import CSVLogger
 from deepnum.callbacks.monitoring import EarlyStopping, ReduceLROnPlateau, TerminateOnNaN
 from deepnum.callbacks.progbar import ProgbarLogger
@@ -16,6 +17,7 @@ __all__ = [
     "Callback",
     "CallbackList",
     "EarlyStopping",
+    "GradientMonitor",
     "History",
     "LambdaCallback",
     "LearningRateScheduler",

@@ -63,3 +63,6 @@ __all__ += ["FeatureSpace"]
 from deepnum.utils import bounding_boxes  # noqa: E402
 
 __all__ += ["bounding_boxes"]
+from deepnum.utils.graph_plot import graph_to_dot, plot_graph  # noqa: E402
+
+__all__ += ["graph_to_dot", "plot_graph"]
