@@ -7,11 +7,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from deepnum import ops, regularizers, tree
+from deepnum import ops, tree
 from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import device_of
-from deepnum.layers import _args, serialization
+from deepnum.layers import serialization
 from deepnum.layers.input_spec import InputSpec, check_input_spec
 from deepnum.layers.layer import Layer
 from deepnum.layers.rnn import _loop
@@ -90,7 +90,6 @@ class RNN(Layer):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         check_cell(type(self).__name__, cell)
-        activity_regularizer = kwargs.pop("activity_regularizer", None)
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = bool(return_sequences)
@@ -99,7 +98,6 @@ class RNN(Layer):
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.supports_masking = True
         self.states: list | None = None
 
@@ -211,9 +209,7 @@ class RNN(Layer):
             _reset_dropout_masks(self.cell)
         if self.stateful:
             self.states = tree.map_structure(lambda s: s.detach(), states)
-        result = (output, *states) if self.return_state else output
-        self._activity_losses(result)
-        return result
+        return (output, *states) if self.return_state else output
 
     def _float_input(self, x: Any) -> Any:
         if isinstance(x, Tensor) and x.dtype.kind != "f":
@@ -268,20 +264,6 @@ class RNN(Layer):
             cell_kwargs={"training": training} if takes_training else {},
         )
 
-    def _activity_losses(self, result: Any) -> None:
-        """Keras's activity penalty: one term per output tensor, divided by the batch size;
-        each call replaces the terms of the previous one."""
-        if self.activity_regularizer is None:
-            return
-        old = {id(loss) for loss in getattr(self, "_activity_terms", [])}
-        self._losses = [loss for loss in self._losses if id(loss) not in old]
-        terms = []
-        for out in tree.flatten(result):
-            loss = self.activity_regularizer(out)
-            terms.append(loss / out.shape[0] if out.ndim > 0 else loss)
-        self._activity_terms = terms
-        self._losses.extend(terms)
-
     # ---------------------------------------------------------------- shapes and config
     def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
         first = _first_shape(sequences_shape)
@@ -331,8 +313,6 @@ class RNN(Layer):
             "unroll": self.unroll,
             "zero_output_for_mask": self.zero_output_for_mask,
         }
-        if self.activity_regularizer is not None:
-            config["activity_regularizer"] = _args.serialize_regularizer(self.activity_regularizer)
         return config
 
     @classmethod

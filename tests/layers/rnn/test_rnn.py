@@ -354,3 +354,19 @@ def test_bidirectional_rnn_over_a_cell_matches_keras():
         for m in (K, dn)
     )
     compare_rnn(k, d, data(3, 6, 5), mask=ragged_mask())
+
+
+@pytest.mark.parametrize("layer", ["RNN", "LSTM"])
+def test_activity_regularizer_adds_one_term_per_output_like_keras(layer):
+    def make(m):
+        if layer == "RNN":
+            return m.layers.RNN(m.layers.LSTMCell(3), return_state=True, activity_regularizer="l2")
+        return m.layers.LSTM(3, return_sequences=True, activity_regularizer="l1")
+
+    k, d = make(K), make(dn)
+    x = data(2, 4, 5)
+    compare_rnn(k, d, x)
+    k(x), d(x)
+    want = sorted(float(v.detach()) for v in k.losses)
+    assert len(want) == (3 if layer == "RNN" else 1)
+    np.testing.assert_allclose(sorted(float(v.numpy()) for v in d.losses), want, rtol=1e-5)
