@@ -3,12 +3,14 @@ hand-derived backward that is itself written in deepnum ops, so it stays differe
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops.nn._encoding import one_hot
+from deepnum.ops.nn._recurrent_scan import serial_blas
 from deepnum.ops.nn._softmax import log_softmax, shifted, softmax
 from deepnum.ops.numpy import matmul, reshape, swapaxes
 from deepnum.ops.numpy import sum as _sum
@@ -53,12 +55,26 @@ class Linear(Function):
         return gx, gw, gb
 
 
+# OpenBLAS runs a GEMM of more than 2¹⁸ multiply-adds on all its threads. Up to SMALL_GEMM
+# (0.2 ms on one core) a second thread saves at most a tenth of a millisecond, and costs
+# milliseconds when the cores are busy (each call waits for every thread to be scheduled):
+# such GEMMs run on one thread.
+SMALL_GEMM = 1 << 23
+
+
+def _blas_threads(xp, multiply_adds: int):
+    if (1 << 18) < multiply_adds < SMALL_GEMM:
+        return serial_blas(xp)
+    return contextlib.nullcontext()
+
+
 def _rows_matmul(x, w):
     """x (..., k) · w (k, m) as one GEMM on the rows of x: NumPy's matmul would run one
     GEMM per leading index (and sync BLAS's threads for each)."""
-    if x.ndim <= 2:
-        return x @ w
-    return (x.reshape(-1, x.shape[-1]) @ w).reshape(x.shape[:-1] + (w.shape[1],))
+    x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
+    with _blas_threads(get_array_module(x), x2.size * w.shape[-1]):
+        y = x2 @ w
+    return y.reshape(x.shape[:-1] + (w.shape[1],)) if x.ndim > 2 else y
 
 
 def _weight_gradient(x, gy):
@@ -66,10 +82,12 @@ def _weight_gradient(x, gy):
     contracted, OpenBLAS splits such a GEMM across its threads well when the result has at
     least as many rows as columns, and very badly (several times slower, far worse on busy
     cores) otherwise: the narrow case is computed as (Gᵀ x)ᵀ."""
+    xp = get_array_module(x)
     x2, g2 = x.reshape(-1, x.shape[-1]), gy.reshape(-1, gy.shape[-1])
-    if x2.shape[1] >= g2.shape[1]:
-        return x2.T @ g2
-    return get_array_module(x).ascontiguousarray((g2.T @ x2).T)
+    with _blas_threads(xp, x2.size * g2.shape[1]):
+        if x2.shape[1] >= g2.shape[1]:
+            return x2.T @ g2
+        return xp.ascontiguousarray((g2.T @ x2).T)
 
 
 class SoftmaxCrossEntropy(Function):
