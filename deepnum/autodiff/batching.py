@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deepnum import tree
 from deepnum.autodiff.mode import _state
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
@@ -296,7 +298,7 @@ def _unbatch(out: Any, interp: VmapInterpreter, out_axes: Any, detach: bool) -> 
                 raise ValueError(
                     f"vmap: output {i} depends on the mapped axis but out_axes is None for it."
                 )
-            result.append(y)
+            result.append(as_tensor(y) if isinstance(y, (Tensor, np.ndarray)) else y)
             continue
         if mine:
             y = y._phys

@@ -22,8 +22,8 @@ class CheckpointLayer(Wrapper):
         ([[3.0, 3.0]], 2)
     """
 
-    def call(self, inputs: Any, **kwargs: Any) -> Any:
-        return checkpoint(lambda x: self.layer(x, **kwargs))(inputs)
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        return checkpoint(lambda x: self.layer(x, training=training))(inputs)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self.layer.compute_output_shape(input_shape)

@@ -12,6 +12,7 @@ recorded operation too, so they get their gradients; they are found while the bl
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -36,29 +37,47 @@ class Checkpoint(Function):
 
     def forward(self, *arrays):
         data = tuple(o.data for o in self.out)
+        self.fingerprints = [_fingerprint(o) for o in self.out]
         self.out = None  # the arrays live on in the outputs
         return data if len(data) > 1 else data[0]
 
     def backward(self, *gys):
         n_args = sum(isinstance(v, Tensor) for v in tree.flatten(list(self.args)))
-        inputs, outside = self.inputs[:n_args], list(self.inputs[n_args:])
-        leaves = [Tensor(x.data, requires_grad=True) for x in inputs]
+        inputs, outside = list(self.inputs[:n_args]), list(self.inputs[n_args:])
+        create_graph = is_grad_enabled()
+        if not create_graph:  # a first-order pass stops at the block's inputs
+            inputs = [Tensor(x.data, requires_grad=True) for x in inputs]
         with _random_state(self.rng_state), enable_grad():
-            outs = tree.flatten(self.fn(*_with_tensors(self.args, leaves), **self.kwargs))
-        pairs = [(as_tensor(o), g) for o, g in zip(outs, gys) if as_tensor(o).requires_grad]
+            outs = [as_tensor(o) for o in tree.flatten(self.fn(*_with_tensors(self.args, inputs),
+                                                                **self.kwargs))]  # fmt: skip
+        again = [_fingerprint(o) for o in outs]
+        if not all(math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)
+                   for a, b in zip(again, self.fingerprints)):  # fmt: skip
+            raise RuntimeError(
+                "checkpoint: the block gave other values when run again for the backward pass. "
+                "Its randomness must come from deepnum's global generator (seeded by "
+                "deepnum.utils.set_random_seed), which checkpoint replays; a layer with a seed "
+                "of its own (e.g. Dropout(seed=...)) draws new values."
+            )
+        pairs = [(o, g) for o, g in zip(outs, gys) if o.requires_grad]
         if not pairs:
             return (None,) * len(self.inputs)
         grads = run_backward(
             [o for o, _ in pairs],
             [g for _, g in pairs],
-            create_graph=is_grad_enabled(),
-            inputs=leaves + outside,
+            create_graph=create_graph,
+            inputs=inputs + outside,
         )
         return tuple(grads)
 
     def release(self) -> None:
         super().release()
         self.args = self.kwargs = None
+
+
+def _fingerprint(t: Tensor) -> float:
+    """A sum of the values, to check that a recomputation gave the same ones."""
+    return float(t.data.sum(dtype="float64")) if t.size else 0.0
 
 
 class _random_state:  # noqa: N801 - used as a context manager

@@ -78,6 +78,7 @@ def bind(fn: Any, inputs: list, outputs: Any) -> Any:
     fn.needs_input_grad = (True,) * len(inputs)
     fn._out_refs = [lambda o=o: o for o in outs]  # strong: nothing else holds them
     fn._out_meta = [(o.shape, o.dtype) for o in outs]
+    fn._saved = tuple(o.data for o in outs)  # some backwards read the output arrays
     return fn
 
 
@@ -224,7 +225,7 @@ def _weighted_reduction(fn, primals, tangents, outputs):
 
 # ------------------------------------------------------------------ linear algebra
 @rule_for(_solve.Inverse)
-def _inverse(fn, primals, tangents, outputs):
+def _inverse_rule(fn, primals, tangents, outputs):
     """d(A⁻¹) = −A⁻¹ Ȧ A⁻¹."""
     from deepnum.ops.numpy import matmul
 
@@ -232,7 +233,7 @@ def _inverse(fn, primals, tangents, outputs):
 
 
 @rule_for(_solve.Solve)
-def _solve(fn, primals, tangents, outputs):
+def _solve_rule(fn, primals, tangents, outputs):
     """X = A⁻¹B: Ẋ = A⁻¹(Ḃ − Ȧ X)."""
     from deepnum.ops.numpy import matmul
 
@@ -262,3 +263,11 @@ def _cholesky(fn, primals, tangents, outputs):
     m = matmul(matmul(li, tangents[0]), swapaxes(li, -1, -2))
     diagonal = m - tril(m, -1) - triu(m, 1)
     return matmul(outputs, tril(m, -1) + 0.5 * diagonal)
+
+
+@rule_for(_pooling.MaxPool)
+def _max_pool(fn, primals, tangents, outputs):
+    """The tangent at each window's winner (the argmax of a forward pass on the primal)."""
+    node = br.fresh(fn, need_argmax=True, argmax=None)
+    node.forward(primals[0].data)
+    return _pooling.MaxPoolGather(fn.win, node.argmax)(tangents[0])
