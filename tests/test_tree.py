@@ -13,7 +13,7 @@ import deepnum as dn
 from tests.conftest import reference
 
 keras = reference("keras")
-optree_impl = pytest.importorskip("keras.src.tree.optree_impl")
+optree_impl = reference("keras.src.tree.optree_impl")
 
 Point = collections.namedtuple("Point", ["y", "x"])
 Other = collections.namedtuple("Point", ["y", "x"])  # same name and fields, another class

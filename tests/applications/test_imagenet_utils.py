@@ -16,7 +16,7 @@ from tests.conftest import reference
 
 keras = reference("keras")
 torch = reference("torch")
-k_utils = pytest.importorskip("keras.src.applications.imagenet_utils")
+k_utils = reference("keras.src.applications.imagenet_utils")
 
 
 def batch(shape, dtype="float32", seed=0):

@@ -17,7 +17,7 @@ from tests.conftest import reference
 
 keras = reference("keras")
 torch = reference("torch")
-kdtypes = pytest.importorskip("keras.src.backend.common.dtypes")
+kdtypes = reference("keras.src.backend.common.dtypes")
 
 NAMES = [d for d in kdtypes.ALLOWED_DTYPES if d != "string" and d not in kdtypes.FLOAT8_TYPES]
 ARGS = [*NAMES, int, float, bool, complex, "int", None]

@@ -63,7 +63,7 @@ def test_exploding_gradients_are_named():
 
 
 def test_frequency_tensorboard_and_plot(tmp_path):
-    pytest.importorskip("tensorboardX")
+    reference("tensorboardX")
     event_accumulator = reference("tensorboard.backend.event_processing.event_accumulator")
     model = _model()
     x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")

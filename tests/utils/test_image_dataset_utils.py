@@ -14,7 +14,7 @@ from deepnum.utils import image_dataset_from_directory
 from deepnum.utils import image_dataset_utils as idu
 from tests.conftest import reference
 
-PIL = pytest.importorskip("PIL.Image")
+PIL = reference("PIL.Image")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from deepnum.utils import array_to_img, img_to_array, load_img, save_img
 from deepnum.utils.image_utils import smart_resize
 from tests.conftest import reference
 
-PIL = pytest.importorskip("PIL.Image")
+PIL = reference("PIL.Image")
 
 
 @pytest.fixture(scope="module")

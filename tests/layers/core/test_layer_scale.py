@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import deepnum as dn
+from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, dn_run, keras, keras_run
 
 K = keras()
-convnext = pytest.importorskip("keras.src.applications.convnext")
+convnext = reference("keras.src.applications.convnext")
 
 
 @pytest.mark.parametrize("shape", [(2, 5), (2, 3, 4, 5)])

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import deepnum as dn
+from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, dn_run, keras, keras_run
 
 K = keras()
-irv2 = pytest.importorskip("keras.src.applications.inception_resnet_v2")
+irv2 = reference("keras.src.applications.inception_resnet_v2")
 
 
 @pytest.mark.parametrize("scale", [0.17, 1.0])

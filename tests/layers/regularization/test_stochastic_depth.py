@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import deepnum as dn
+from tests.conftest import reference
 from tests.layers.keras_parity import check_config_matches, keras, to_np
 
 K = keras()
-convnext = pytest.importorskip("keras.src.applications.convnext")
+convnext = reference("keras.src.applications.convnext")
 
 
 def test_inference_is_the_identity_as_in_keras():
