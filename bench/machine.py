@@ -8,32 +8,21 @@ import time
 
 import numpy as np
 
+from deepnum.backend import hardware
+
 
 def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return hardware.cpu_model()
 
 
 def blas_description() -> str:
-    try:
-        from threadpoolctl import threadpool_info
+    """Each BLAS loaded (NumPy's, SciPy's, PyTorch's when it links one): library, version,
+    kernel and threads."""
+    try:  # SciPy's BLAS runs the compiled LSTM loop: load it so that it is listed
+        import scipy.linalg.cython_blas  # noqa: F401
     except ImportError:
-        return "unknown (install threadpoolctl)"
-    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    return (
-        "; ".join(
-            f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
-            f"{p.get('num_threads')} threads)"
-            for p in pools
-        )
-        or "none found"
-    )
+        pass
+    return hardware.blas_description()
 
 
 def set_threads(n: int, torch: bool = True) -> None:
@@ -73,19 +62,29 @@ def sgemm_gflops(n: int = 1024, repeats: int = 10) -> float:
 
 def describe() -> dict[str, str]:
     import deepnum
+    from deepnum.backend import accel
 
     info = {
         "CPU": cpu_model(),
         "cores": str(os.cpu_count()),
-        "BLAS": blas_description(),
+        "vector extensions": hardware.vector_extensions(),
+        "BLAS (library, kernel, threads)": blas_description(),
         "Python": platform.python_version(),
         "NumPy": np.__version__,
         "deepnum": deepnum.__version__,
+        "deepnum fast paths off": ", ".join(
+            f"{path} ({why})" for path, on, why in accel.fast_paths() if not on
+        )
+        or "none",
     }
     try:
         import torch
 
         info["PyTorch"] = torch.__version__
+        info["PyTorch CPU capability"] = torch.backends.cpu.get_cpu_capability()
+        info["PyTorch oneDNN / MKL"] = (
+            f"{torch.backends.mkldnn.is_available()} / {torch.backends.mkl.is_available()}"
+        )
     except ImportError:
         pass
     return info

@@ -51,40 +51,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def info() -> str:
-    """A short report of the installation: versions, BLAS, threads, compiled kernels, GPUs."""
+    """A report of the installation: versions, CPU and its vector extensions, BLAS library,
+    kernel and threads, numba/SciPy/threadpoolctl, each fast path on or off with the reason,
+    the allocator and GPUs."""
     import os
     import platform
 
     import numpy as np
 
     import deepnum
-    from deepnum.backend import cupy_available
+    from deepnum.backend import accel, cupy_available, hardware
 
+    accel.enabled()  # compiles (or loads) the kernels, which loads SciPy's BLAS too
     lines = [
         f"deepnum {deepnum.__version__}",
         f"Python {platform.python_version()} on {platform.machine()} ({platform.system()})",
         f"NumPy {np.__version__}; default float: {deepnum.config.floatx()}",
-        f"CPU cores: {os.cpu_count()}",
+        f"CPU: {hardware.cpu_model()} ({os.cpu_count()} cores)",
+        f"vector extensions: {hardware.vector_extensions()}",
+        f"BLAS: {hardware.blas_description()}",
     ]
-    try:
-        from threadpoolctl import threadpool_info
-
-        for pool in threadpool_info():
-            lines.append(
-                f"BLAS: {pool.get('internal_api')} {pool.get('version')} "
-                f"({pool.get('architecture')}), threads: {pool.get('num_threads')}"
-            )
-    except ImportError:
-        lines.append("BLAS: install threadpoolctl to see which BLAS NumPy uses")
-    from importlib.metadata import PackageNotFoundError, version
-
-    from deepnum.backend import accel
-
-    try:
-        state = "on" if accel.enabled() else "off (DEEPNUM_NUMBA=0)"
-        lines.append(f"numba {version('numba')}: compiled kernels {state}")
-    except PackageNotFoundError:
-        lines.append("numba: not installed (pip install deepnum[numba] for compiled kernels)")
+    lines += [_package_line(name) for name in ("numba", "scipy", "threadpoolctl")]
+    lines.append("fast paths:")
+    for path, on, reason in accel.fast_paths():
+        fix = "" if on else "; fix: unset DEEPNUM_NUMBA" if "DEEPNUM_NUMBA" in reason else ""
+        fix = fix if on or fix else f"; fix: {accel.FIX}"
+        lines.append(f"  {'on ' if on else 'off'} {path}: {reason}{fix}")
     tuned = "tuned" if deepnum.backend.allocator_tuned() else "C library defaults"
     lines.append(f"malloc: {tuned}")
     if cupy_available():
@@ -96,6 +88,15 @@ def info() -> str:
     else:
         lines.append("GPU: none (CuPy not installed or no CUDA device)")
     return "\n".join(lines)
+
+
+def _package_line(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{name} {version(name)}: installed"
+    except PackageNotFoundError:
+        return f"{name}: not installed (a dependency of deepnum: pip install {name})"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,11 +13,15 @@
 * the exact GELU in float32, x·Φ(x) with Φ(x) = (1 + erf(x/√2))/2, one vectorised pass
   (the NumPy path calls SciPy's scalar erf in float64).
 
-numba is an optional accelerator (``pip install deepnum[numba]``, with SciPy): without it,
-or with the environment variable ``DEEPNUM_NUMBA=0`` (read on each use), the NumPy code paths
-run. All kernels but the LSTM's, col2im (which sums the taps of a pixel in another order) and
-the GELU's do the same IEEE operations in the same order as the NumPy paths (no fused
-multiply-add, no reassociation), so their results are bit-for-bit identical.
+numba, SciPy and threadpoolctl are dependencies of deepnum, so these kernels are the default
+path. The NumPy code paths stay as the fallback (where numba cannot be installed, or with the
+environment variable ``DEEPNUM_NUMBA=0``, read on each use) and as the readable reference the
+kernels are tested against. A fallback taken because something is missing (not switched off)
+warns once, naming the fast path, the reason and the fix; :func:`fast_paths` lists them all
+(``deepnum info`` prints it). All kernels but the LSTM's, col2im (which sums the taps of a
+pixel in another order) and the GELU's do the same IEEE operations in the same order as the
+NumPy paths (no fused multiply-add, no reassociation), so their results are bit-for-bit
+identical.
 
 tanh is evaluated with the odd rational minimax approximation of degree 13/6 that Eigen, XLA
 and ONNX Runtime's MLAS use for float32,
@@ -43,16 +47,24 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from typing import Any
 
 import numpy as np
 
 _kernels: dict[str, Any] = {}
+_warned: set[str] = set()
+FIX = "pip install 'numba>=0.60' 'scipy>=1.10' 'threadpoolctl>=3.1' (deepnum's dependencies)"
+
+
+def switched_off() -> bool:
+    """True when the environment variable ``DEEPNUM_NUMBA`` is 0, false or no."""
+    return os.environ.get("DEEPNUM_NUMBA", "1").strip().lower() in ("0", "false", "no")
 
 
 def enabled() -> bool:
     """True when numba is installed and not switched off with ``DEEPNUM_NUMBA=0``."""
-    if os.environ.get("DEEPNUM_NUMBA", "1").strip().lower() in ("0", "false", "no"):
+    if switched_off():
         return False
     return kernels() is not None
 
@@ -62,9 +74,81 @@ def kernels() -> dict[str, Any] | None:
     if not _kernels:
         try:
             _kernels.update(_compile())
-        except ImportError:
-            _kernels["missing"] = True
+        except ImportError as e:
+            _kernels["missing"] = f"numba cannot be imported ({e})"
     return None if "missing" in _kernels else _kernels
+
+
+# Each kernel's fast path in words (the kernels of one path are on or off together).
+KERNEL_PATHS = {
+    "lstm_steps": "compiled LSTM time loop (numba + SciPy's BLAS)",
+    "lstm_steps_backward": "compiled LSTM time loop (numba + SciPy's BLAS)",
+    "lstm_step": "compiled LSTM gate step",
+    "lstm_step_backward": "compiled LSTM gate step",
+    "max_pool": "compiled max pooling",
+    "max_pool_scatter": "compiled max pooling",
+    "col2im": "compiled col2im (convolution input gradient)",
+    "relu_grad": "compiled ReLU backward",
+    "gelu": "compiled exact GELU",
+    "scatter_add_rows": "compiled embedding gradient",
+    "adam": "compiled Adam update",
+}
+NO_SCIPY = "SciPy is not installed: numba's np.dot needs its BLAS"
+SERIAL_BLAS_PATH = "single-threaded BLAS inside recurrent loops (threadpoolctl)"
+
+
+def fast_paths() -> list[tuple[str, bool, str]]:
+    """Every fast path with whether it is on and why (``deepnum info`` prints these).
+
+    Returns:
+        ``(path, on, reason)`` triples; ``reason`` names what is missing when a path is off.
+
+    Example:
+        >>> all(isinstance(on, bool) for _, on, _ in fast_paths())
+        True
+    """
+    found = None if switched_off() else kernels()
+    rows = []
+    for path in dict.fromkeys(KERNEL_PATHS.values()):
+        names = [k for k, v in KERNEL_PATHS.items() if v == path]
+        if switched_off():
+            rows.append((path, False, "switched off with DEEPNUM_NUMBA=0"))
+        elif found is None:
+            rows.append((path, False, _kernels["missing"]))
+        elif all(n in found for n in names):
+            rows.append((path, True, "numba kernels"))
+        else:
+            rows.append((path, False, NO_SCIPY))
+    tpc = importlib.util.find_spec("threadpoolctl") is not None
+    rows.append((SERIAL_BLAS_PATH, tpc, "threadpoolctl" if tpc else "threadpoolctl is missing"))
+    return rows
+
+
+def warn_fallback(path: str, why: str, fix: str = FIX) -> None:
+    """Warn once per process that the fast path ``path`` is off, why, and how to turn it on.
+
+    Args:
+        path: the fast path in words (``"compiled max pooling"``).
+        why: what is missing.
+        fix: the command or setting that turns the path on.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as w:
+        ...     warnings.simplefilter("always")
+        ...     warn_fallback("a path", "a reason"); warn_fallback("a path", "a reason")
+        >>> len(w) <= 1
+        True
+    """
+    if path in _warned:
+        return
+    _warned.add(path)
+    warnings.warn(
+        f"deepnum: the fast path '{path}' is off ({why}); deepnum runs its slower NumPy code "
+        f"instead. Fix: {fix}. `deepnum info` lists every fast path.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _compile() -> dict[str, Any]:
@@ -289,8 +373,17 @@ def _compile() -> dict[str, Any]:
 
 
 def kernel(name: str) -> Any:
-    """The kernel ``name`` when the accelerator is on, else None."""
-    return kernels().get(name) if enabled() else None
+    """The kernel ``name`` when the accelerator is on, else None (warning once when a missing
+    package, not ``DEEPNUM_NUMBA=0``, turned it off)."""
+    if switched_off():
+        return None
+    found = kernels()
+    if found is None:
+        warn_fallback(KERNEL_PATHS.get(name, name), _kernels["missing"])
+        return None
+    if name not in found and name in ("lstm_steps", "lstm_steps_backward"):
+        warn_fallback(KERNEL_PATHS[name], NO_SCIPY)
+    return found.get(name)
 
 
 def kernel_for(name: str, *arrays: Any) -> Any:

@@ -71,7 +71,11 @@ def serial_blas(xp: Any) -> Any:
             from threadpoolctl import ThreadpoolController
 
             ctl = ThreadpoolController()
-        except Exception:  # threadpoolctl missing or failing: keep BLAS as it is
+        except Exception as e:  # threadpoolctl missing or failing: keep BLAS as it is
+            from deepnum.backend import accel
+
+            why = "threadpoolctl is missing" if isinstance(e, ImportError) else repr(e)
+            accel.warn_fallback(accel.SERIAL_BLAS_PATH, why)
             ctl = None
         _controller[:] = [(scipy_blas, ctl)]
     ctl = _controller[0][1]
