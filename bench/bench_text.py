@@ -62,6 +62,12 @@ def _keras_step(texts: np.ndarray) -> Any:
     return step
 
 
+MISSING_REFERENCE = (
+    "Keras's TextVectorization runs on TensorFlow, which is not installed "
+    "(pip install tensorflow-cpu, then python -m bench --only text)"
+)
+
+
 def reference_available() -> bool:
     """Keras's TextVectorization needs TensorFlow, whatever Keras's backend."""
     return all(importlib.util.find_spec(m) is not None for m in ("keras", "tensorflow"))
@@ -91,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=100_000)
     args = parser.parse_args(argv)
     if not reference_available():
-        print("skipped: Keras's TextVectorization needs TensorFlow (pip install tensorflow-cpu)")
+        print("skipped: " + MISSING_REFERENCE)
         return 0
     from bench import machine
 

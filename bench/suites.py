@@ -282,6 +282,8 @@ def run(
 
         if bench_text.reference_available():
             sections["pairs"].append(bench_text.text_vectorization_pair(max(3, repeats // 3)))
+        else:  # a row left out says so instead of vanishing from the report
+            print("text row left out: " + bench_text.MISSING_REFERENCE, file=sys.stderr)
     if "scaling" in only:
         sections["scaling"], sections["scaling_plot"] = scaling(max(3, repeats // 2))
     if "memory" in only:
@@ -300,6 +302,10 @@ def run(
         from bench import bench_augment
 
         sections["pairs"].append(bench_augment.augment_pair(max(3, repeats // 5)))
+    if "transforms" in only:  # vmap(grad) and hessian against torch.func
+        from bench import bench_transforms
+
+        sections["pairs"] += bench_transforms.transform_pairs(max(3, repeats // 3))
     return sections
 
 
