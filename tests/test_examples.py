@@ -14,6 +14,8 @@ EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
     [
         ("gradient_descent.py", "autodiff  gradient at (3, 4): [6. 8.]"),
         ("custom_training_loop.py", "epoch 10:"),
+        ("newton_method.py", "Newton step 6: x = ( 1.000000,  1.000000)"),
+        ("plot_graph_two_layer.py", "wrote two_layer_graph."),
     ],
 )
 def test_example_runs(script, expected, tmp_path, monkeypatch, capsys):
@@ -36,3 +38,13 @@ def test_attention_example_runs_in_quick_mode(script, expected, tmp_path, monkey
     monkeypatch.setattr(sys, "argv", [script, "--quick", "--epochs", "1"])
     runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
     assert expected in capsys.readouterr().out
+
+
+def test_per_example_gradients_example_runs_in_quick_mode(tmp_path, monkeypatch, capsys):
+    """The DP-SGD example for a few steps: vmap(grad)'s gradients equal one grad per example."""
+    monkeypatch.chdir(tmp_path)
+    script = "per_example_gradients.py"
+    monkeypatch.setattr(sys, "argv", [script, "--quick"])
+    runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "equals grad(loss) on it alone: True" in out and "step   10:" in out
