@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument(
         "--only",
-        default="mlp,cnn,lstm,transformer,convlstm,rnn_cell,overhead,predict,scaling,memory",
+        default="mlp,cnn,lstm,transformer,convlstm,rnn_cell,conv1d,autoencoder,antirectifier,"
+        "overhead,predict,scaling,memory",
         help="comma-separated workloads (also: fit, unsupervised, text, images)",
     )
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")

@@ -271,6 +271,10 @@ def run(
         from bench.recurrent_suite import recurrent_pairs
 
         sections["pairs"] += recurrent_pairs(only, repeats)
+    if any(name in only for name in ("conv1d", "autoencoder", "antirectifier")):
+        from bench.keras_io_suite import keras_io_pairs
+
+        sections["pairs"] += keras_io_pairs(only, repeats)
     if "overhead" in only:
         sections["pairs"] += overhead_pairs(repeats)
     if "predict" in only:
@@ -398,10 +402,16 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
     lines += [
         "## Notes",
         "",
-        "- numba is an optional accelerator (`pip install deepnum[numba]`, in `[all]`): it "
-        "compiles the LSTM's time step, max pooling, col2im, the embedding gradient, ReLU's "
-        "backward and Adam (`deepnum.backend.accel`). Rows marked 'deepnum without numba' run the "
-        "same step with `DEEPNUM_NUMBA=0`, i.e. the NumPy code paths.",
+        "- numba, SciPy and threadpoolctl are dependencies of deepnum (`pip install deepnum` "
+        "is the fast install): numba compiles the LSTM's time loop, max pooling, col2im, the "
+        "embedding gradient, ReLU's backward, the exact GELU and Adam "
+        "(`deepnum.backend.accel`; `deepnum info` lists each fast path). Rows marked 'deepnum "
+        "without numba' run the same step with `DEEPNUM_NUMBA=0`, i.e. the NumPy fallback.",
+        "- keras.io rows: the Conv1D classifier of 'Timeseries classification from scratch' "
+        "(500×1 series), the 'Convolutional autoencoder' (Conv2D/Conv2DTranspose, 28×28) and the "
+        "'Antirectifier' custom layer written with `ops` (the generic op path) in the "
+        "example's MLP, each trained with Adam against a PyTorch twin holding the same weights "
+        "(`bench/keras_io_workloads.py`).",
         "- Allocator: deepnum raises glibc's mmap and trim thresholds on import "
         "(`deepnum.backend.memory`) so that each step reuses the previous step's freed "
         "blocks instead of page-faulting fresh ones. Both frameworks run in one process, so "

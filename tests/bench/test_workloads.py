@@ -8,9 +8,12 @@ from bench import workloads
 from tests.conftest import reference
 
 
+@pytest.mark.parametrize("numba", ["1", "0"])
 @pytest.mark.parametrize("name", ["mlp", "cnn", "lstm"])
-def test_torch_twin_computes_the_same_loss(name):
+def test_torch_twin_computes_the_same_loss(monkeypatch, name, numba):
+    """On the compiled kernels and on the NumPy fallback (DEEPNUM_NUMBA=0) alike."""
     torch = reference("torch")
+    monkeypatch.setenv("DEEPNUM_NUMBA", numba)
     if name == "mlp":
         x, y = workloads.mnist_batch(8, flat=True)
         model = workloads.deepnum_mlp()
@@ -60,3 +63,36 @@ def test_recurrent_twins_compute_the_same_loss_and_step(name):
     second = [float(ref().detach()), ours()]
     np.testing.assert_allclose(first[1], first[0], rtol=2e-5)
     np.testing.assert_allclose(second[1], second[0], rtol=1e-4)
+
+
+@pytest.mark.parametrize("numba", ["1", "0"])
+@pytest.mark.parametrize("name", ["conv1d", "autoencoder", "antirectifier"])
+def test_keras_io_twins_compute_the_same_loss_and_step(monkeypatch, name, numba):
+    """The Conv1D classifier, the autoencoder and the Antirectifier MLP: the same loss from the
+    same weights, and again after one Adam step on each side, with the compiled kernels and
+    with the NumPy fallback. Adam's ε is tiny on both sides (Keras adds it to √v, PyTorch to
+    √v̂) and dropout off, so that the step is the same function on both."""
+    from bench import keras_io_suite
+
+    reference("torch")
+    monkeypatch.setenv("DEEPNUM_NUMBA", numba)
+    ours, ref, _, _, _ = keras_io_suite.setup(name, batch=4, dropout=0.0, epsilon=1e-12)
+    first = [float(ref().detach()), ours()]
+    second = [float(ref().detach()), ours()]
+    np.testing.assert_allclose(first[1], first[0], rtol=2e-5)
+    np.testing.assert_allclose(second[1], second[0], rtol=1e-4)
+
+
+def test_antirectifier_layer_equals_keras_running_the_same_source():
+    """keras.io's Antirectifier source, run by deepnum and by Keras with the same kernel."""
+    import deepnum as dn
+    from bench import keras_io_workloads as kw
+
+    keras = reference("keras")
+    x = np.random.default_rng(0).standard_normal((5, 16)).astype(np.float32)
+    ours, theirs = kw.antirectifier_class(dn)(), kw.antirectifier_class(keras)()
+    ours.build((None, 16))
+    theirs.build((None, 16))
+    theirs.set_weights(ours.get_weights())
+    expected = keras.ops.convert_to_numpy(theirs(x))
+    np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-6)
