@@ -125,7 +125,10 @@ class TextVectorization(Layer):
             vocabulary_size=vocabulary_size,
         )
         self._lookup_layer._key_encoding = encoding
-        self.built = True
+
+    def build(self, input_shape: Any = None) -> None:
+        """Nothing to create; the first call records its input shape (the ``build_config``
+        that Keras writes into ``.keras`` files)."""
 
     # ---------------------------------------------------------------- vocabulary
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
