@@ -14,7 +14,7 @@ import numpy as np
 from deepnum import constraints, initializers, regularizers
 from deepnum.autodiff.tensor import Tensor, shape_str
 from deepnum.autodiff.variable import Variable
-from deepnum.backend import default_device, floatx, to_device
+from deepnum.backend import default_device, floatx, get_array_module, to_device
 from deepnum.layers._layer_utils import flatten_structure
 
 # While a model is rebuilt from a file, an object whose ``claim(layer, name, shape, dtype)``
@@ -177,7 +177,8 @@ class LayerState:
                 f"{len(weights)}. Expected shapes: {[tuple(p.shape) for p in params]}."
             )
         for p, w in zip(params, weights):
-            w = np.asarray(w)
+            w = w.data if isinstance(w, Tensor) else w
+            w = get_array_module(w).asarray(w)  # a CuPy array stays on its device
             if tuple(w.shape) != tuple(p.shape):
                 raise ValueError(
                     f'Layer "{self.name}" weight "{p.name}" has shape {shape_str(p.shape)}, '

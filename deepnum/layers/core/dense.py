@@ -190,11 +190,12 @@ class Dense(Layer):
             "bias_initializer": _args.serialize_initializer(self.bias_initializer),
             "kernel_regularizer": _args.serialize_regularizer(self.kernel_regularizer),
             "bias_regularizer": _args.serialize_regularizer(self.bias_regularizer),
-            "activity_regularizer": _args.serialize_regularizer(self.activity_regularizer),
             "kernel_constraint": _args.serialize_constraint(self.kernel_constraint),
             "bias_constraint": _args.serialize_constraint(self.bias_constraint),
             "quantization_config": None,
         }
+        if self.activity_regularizer is not None:  # Keras omits the key when there is none
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha

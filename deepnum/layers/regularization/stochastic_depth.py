@@ -53,10 +53,11 @@ class StochasticDepth(Layer):
             return inputs
         keep = 1.0 - self.drop_path_rate
         shape = (inputs.shape[0],) + (1,) * (inputs.ndim - 1)
-        u = default_rng().random(shape, dtype=np.float32)
-        mask = (np.floor(keep + u) / keep).astype(inputs.dtype)
         xp = get_array_module(inputs.data)
-        return inputs * Tensor._make(mask if xp is np else xp.asarray(mask))
+        # The draw comes from the seeded host generator, then moves to the inputs' device.
+        u = xp.asarray(default_rng().random(shape, dtype=np.float32))
+        mask = (xp.floor(keep + u) / keep).astype(inputs.dtype)
+        return inputs * Tensor._make(mask)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
