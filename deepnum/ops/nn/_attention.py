@@ -116,7 +116,10 @@ class DotProductAttention(Function):
         l4 -= l4.max(axis=-1, keepdims=True)
         xp.exp(l4, out=l4)
         # P = E/Σ E is never formed: O = (E V)/Σ E divides (T, H) values instead of (T, S).
-        xp.divide(1, l4.sum(axis=-1, keepdims=True), out=inv.reshape(b, n, t, 1))
+        # The row sums are one matrix-vector product (BLAS), 2-3x faster than NumPy's
+        # reduction along rows of S contiguous values.
+        sums = l4.reshape(-1, s) @ xp.ones(s, dtype=l4.dtype)
+        xp.divide(1, sums.reshape(b, n, t, 1), out=inv.reshape(b, n, t, 1))
         xp.matmul(e, v.transpose(0, 2, 1, 3)[:, :, None], out=out)
         out *= inv
 
@@ -160,7 +163,7 @@ class DotProductAttention(Function):
             return None
         v5 = v.transpose(0, 2, 1, 3)[:, :, None]
         dl = xp.matmul(dos, v5.swapaxes(-1, -2))  # dP/Σ E, (B, K, G, T, S)
-        rows = (gy * out).sum(axis=-1)  # rowsum(dO ∘ O) = rowsum(dP ∘ P), (B, T, N)
+        rows = xp.einsum("...h,...h->...", gy, out)  # rowsum(dO ∘ O) = rowsum(dP ∘ P)
         dl -= rows.reshape(bsz, t, kh, g).transpose(0, 2, 3, 1)[..., None] * inv
         dl *= e  # P ∘ (dP − rowsum)
         if capped is not None:
