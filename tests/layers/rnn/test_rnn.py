@@ -370,3 +370,37 @@ def test_activity_regularizer_adds_one_term_per_output_like_keras(layer):
     want = sorted(float(v.detach()) for v in k.losses)
     assert len(want) == (3 if layer == "RNN" else 1)
     np.testing.assert_allclose(sorted(float(v.numpy()) for v in d.losses), want, rtol=1e-5)
+
+
+# ------------------------------------------------------------------ unroll and stateful
+def _cell(name, m):
+    return minimal_cell(m)(3) if name == "minimal" else getattr(m.layers, name)(4)
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell", "minimal"])
+def test_unroll_matches_keras(cell):
+    options = {"unroll": True, "return_sequences": True, "return_state": True}
+    k, d = K.layers.RNN(_cell(cell, K), **options), layers.RNN(_cell(cell, dn), **options)
+    compare_rnn(k, d, data(3, 6, 5), mask=ragged_mask(), check_config=cell != "minimal")
+
+
+@pytest.mark.parametrize("cell", ["LSTMCell", "minimal"])
+def test_stateful_matches_keras(cell):
+    """Two calls of a stateful RNN continue from the states the first left, as Keras's; after
+    reset_states the next call starts from zeros again."""
+    torch = reference("torch")
+    x = data(3, 6, 5)
+    k = K.layers.RNN(_cell(cell, K), return_sequences=True, stateful=True)
+    d = layers.RNN(_cell(cell, dn), return_sequences=True, stateful=True)
+    k(torch.tensor(x[:, :3]))
+    d(x[:, :3])
+    d.set_weights(k.get_weights())
+    for layer in (k, d):
+        layer.reset_states()
+    for part in (x[:, :3], x[:, 3:], None, x[:, :3]):
+        if part is None:
+            k.reset_states()
+            d.reset_states()
+            continue
+        want = k(torch.tensor(part)).detach().numpy()
+        np.testing.assert_allclose(d(part).numpy(), want, atol=1e-5, rtol=1e-5)
