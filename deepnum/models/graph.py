@@ -113,6 +113,27 @@ class Graph:
         return map_structure(lambda t: values[id(t)], self.outputs)
 
 
+def adjust_input_rank(spec: KerasTensor, value: Any) -> Any:
+    """As Keras's Functional: a value one axis short of an input whose last axis is 1 gains
+    that axis (e.g. strings of shape (batch,) for ``Input(shape=(1,))``), and a value with an
+    extra trailing axis of 1 loses it."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not spec.shape:
+        return value
+    rank, expected = len(shape), len(spec.shape)
+    if rank == expected - 1 and spec.shape[-1] == 1:
+        return _ops().expand_dims(value, -1) if isinstance(value, Tensor) else value[..., None]
+    if rank == expected + 1 and shape[-1] == 1:
+        return _ops().squeeze(value, -1) if isinstance(value, Tensor) else value[..., 0]
+    return value
+
+
+def _ops() -> Any:
+    from deepnum import ops  # models import before ops finish loading
+
+    return ops
+
+
 def check_model_input(model_name: str, spec: KerasTensor, value: Any, index: int) -> None:
     """Compare a value with the model's symbolic input; name both shapes and suggest a fix."""
     shape = tuple(getattr(value, "shape", ()))

@@ -12,7 +12,12 @@ from deepnum.autodiff.tensor import Tensor
 from deepnum.layers import _auto_config
 from deepnum.layers.layer import Layer, _shapes
 from deepnum.models.functional import KerasTensor
-from deepnum.models.graph import Graph, check_model_input, flatten_model_inputs
+from deepnum.models.graph import (
+    Graph,
+    adjust_input_rank,
+    check_model_input,
+    flatten_model_inputs,
+)
 from deepnum.training.trainer import Trainer
 
 
@@ -150,6 +155,7 @@ class Model(Trainer, Layer):
         """A Functional model's forward pass; ``mask`` (the inputs' Keras masks) is attached
         to the inputs, so that the model's layers receive it."""
         flat = flatten_model_inputs(self._graph, inputs)
+        flat = [adjust_input_rank(spec, v) for spec, v in zip(self._graph.flat_inputs, flat)]
         for i, (spec, value) in enumerate(zip(self._graph.flat_inputs, flat)):
             check_model_input(self.name, spec, value, i)
         flat = [spec.node.layer._standardize(v) for spec, v in zip(self._graph.flat_inputs, flat)]

@@ -211,7 +211,10 @@ class Trainer:
         return map_structure(
             lambda a: (
                 a
-                if a is None or isinstance(a, Tensor) or np.ndim(a) == 0
+                if a is None
+                or isinstance(a, Tensor)
+                or np.ndim(a) == 0
+                or trainer_utils.host_only(a)
                 else to_device(np.asarray(a) if isinstance(a, list) else a, target)
             ),
             data,
@@ -232,7 +235,10 @@ class Trainer:
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         weights = self._fit_weights if self._fit_weights is not None else self.trainable_weights
         if weights and loss.requires_grad:
-            grads = run_backward([loss], [None], inputs=weights)
+            # As Keras: the gradients of the scaled loss, which apply() divides by the scale
+            # (loss_scale_factor, LossScaleOptimizer's dynamic scale).
+            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
+            grads = run_backward([scaled], [None], inputs=weights)
             # Under MPI, fit routes the update through a DistributedOptimizer (all-reduce).
             optimizer = getattr(self, "_distributed_optimizer", None) or self.optimizer
             optimizer.apply(grads, weights)  # None for an unused weight: skipped, like Keras
@@ -345,6 +351,8 @@ class Trainer:
             )
         finally:
             self._fit_weights = None
+        if self.optimizer is not None and epochs > 0:  # use_ema: the averages become weights
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs if epochs > initial_epoch else {})
         if plan is not None:
             plan.finish(self)

@@ -98,3 +98,18 @@ def resolve_optimizer(optimizers: Any, optimizer: Any) -> tuple[Any, Any]:
     if isinstance(optimizer, DistributedOptimizer):
         return optimizer.optimizer, optimizer
     return optimizers.get(optimizer), None
+
+
+def host_only(value: Any) -> bool:
+    """True for a batch entry no accelerator array can hold (strings, bytes, Python objects):
+    it stays on the host for the layers that read it there (lookups, text vectorization).
+
+    Example:
+        >>> import numpy as np
+        >>> host_only(np.array(["a", "b"])), host_only(np.zeros(2))
+        (True, False)
+    """
+    if isinstance(value, list):
+        value = np.asarray(value)
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return kind is not None and kind in "OSU"
