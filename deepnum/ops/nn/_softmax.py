@@ -26,6 +26,17 @@ def shifted(x: Any, axes: Any) -> Any:
     return x - xp.where(xp.isfinite(m), m, 0)
 
 
+def row_sums(a: Any, axes: Any) -> Any:
+    """Σ over ``axes``, kept as size-1 axes. Over the last axis of a contiguous array it is one
+    matrix-vector product with a vector of ones: NumPy's reduction along short contiguous
+    rows is 2-3x slower than BLAS's gemv."""
+    d = a.shape[-1] if a.ndim else 0
+    if axes != (a.ndim - 1,) or d < 2 or not a.flags.c_contiguous:
+        return a.sum(axis=axes, keepdims=True)
+    xp = get_array_module(a)
+    return (a.reshape(-1, d) @ xp.ones(d, dtype=a.dtype)).reshape(a.shape[:-1] + (1,))
+
+
 class Softmax(Function):
     """yᵢ = e^(xᵢ−m)/Σⱼ e^(xⱼ−m); ∂L/∂x = y ⊙ (g − Σ g⊙y)."""
 
@@ -35,8 +46,11 @@ class Softmax(Function):
         self.axes = axes
 
     def forward(self, x):
-        e = get_array_module(x).exp(shifted(x, self.axes))
-        e /= e.sum(axis=self.axes, keepdims=True)
+        xp = get_array_module(x)
+        e = shifted(x, self.axes)
+        xp.exp(e, out=e)
+        if e.size:
+            e /= row_sums(e, self.axes)
         return e
 
     def backward(self, gy):
@@ -46,8 +60,8 @@ class Softmax(Function):
 
     def backward_arrays(self, gy):
         y = self._saved[0]
-        gx = y * gy
-        gx -= y * gx.sum(axis=self.axes, keepdims=True)
+        gx = gy - row_sums(y * gy, self.axes)
+        gx *= y
         return gx
 
 
@@ -64,7 +78,7 @@ class LogSoftmax(Function):
         s = shifted(x, self.axes)
         if s.size == 0:
             return s
-        return s - xp.log(xp.exp(s).sum(axis=self.axes, keepdims=True))
+        return s - xp.log(row_sums(xp.exp(s), self.axes))
 
     def backward(self, gy):
         y = self.outputs[0]
