@@ -412,6 +412,10 @@ def render(sections: dict[str, Any], threads: int, seconds: float) -> str:
         "'Antirectifier' custom layer written with `ops` (the generic op path) in the "
         "example's MLP, each trained with Adam against a PyTorch twin holding the same weights "
         "(`bench/keras_io_workloads.py`).",
+        "- The machine block names the CPU model, its vector extensions (AVX2 / AVX-512 / AMX, "
+        "from /proc/cpuinfo) and each BLAS library with the kernel it chose and its threads "
+        "(threadpoolctl), so that tables from different CPUs are never confused; `deepnum info` "
+        "prints the same, plus each fast path on or off with the reason.",
         "- Allocator: deepnum raises glibc's mmap and trim thresholds on import "
         "(`deepnum.backend.memory`) so that each step reuses the previous step's freed "
         "blocks instead of page-faulting fresh ones. Both frameworks run in one process, so "
