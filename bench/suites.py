@@ -310,6 +310,10 @@ def run(
         from bench import bench_transforms
 
         sections["pairs"] += bench_transforms.transform_pairs(max(3, repeats // 3))
+    if "applications" in only:  # ResNet50 / MobileNetV2 predict and frozen-base step
+        from bench import bench_applications
+
+        sections["pairs"] += bench_applications.application_pairs(max(3, repeats // 5), quick)
     return sections
 
 
