@@ -9,7 +9,7 @@ import pytest
 
 import deepnum as dn
 from tests.conftest import reference
-from tests.layers.rnn.test_rnn import minimal_cell
+from tests.layers.rnn.test_rnn import minimal_cell, two_state_cell
 from tests.saving.test_keras_interop import assert_same_predictions, h5_tree
 
 keras = reference("keras")
@@ -26,6 +26,13 @@ def cells_model(m):
 def custom_cell_model(m):
     cell = m.saving.register_keras_serializable(package="rnn_saving")(minimal_cell(m))
     return m.Sequential([m.Input((6, 5)), m.layers.RNN(cell(3), go_backwards=True)])
+
+
+def two_state_cell_model(m):
+    """A user-written cell with two states of different sizes (Keras 3's RNN takes a list of
+    state sizes, not the nested inputs and shaped states of the guide's NestedCell)."""
+    cell = m.saving.register_keras_serializable(package="rnn_saving")(two_state_cell(m))
+    return m.Sequential([m.Input((6, 5)), m.layers.RNN(cell(), return_sequences=True)])
 
 
 def layers_model(m):
@@ -49,6 +56,7 @@ def conv_lstm_model(m):
 MODELS = {
     "cells": cells_model,
     "custom_cell": custom_cell_model,
+    "two_state_cell": two_state_cell_model,
     "layers": layers_model,
     "conv_lstm": conv_lstm_model,
 }
