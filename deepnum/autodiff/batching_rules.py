@@ -272,7 +272,24 @@ def _matmul(fn, args, batched, size):
         from deepnum.ops.numpy import swapaxes
 
         return fn(b, swapaxes(a, 0, 1))
+    if ba and bb and a.ndim == b.ndim == 3 and 1 in (a.shape[1], b.shape[2]):
+        return _vector_matrix(a, b)
     return _matmul_general(fn, a, b, ba, bb)
+
+
+def _vector_matrix(a, b):
+    """A batch of row-vector @ matrix (or matrix @ column-vector) products, as an einsum.
+
+    ``matmul`` gives a 1-d operand a size-1 axis, so the weight's adjoint, one outer product
+    per example (the per-example gradient of ``x @ W`` under ``vmap(grad)``), is a matmul
+    contracting that size-1 axis, which runs several times slower than the broadcast multiply
+    einsum computes it with.
+    """
+    if a.shape[1] == 1:  # (B, 1, K) @ (B, K, N)
+        out = _einsum.Einsum(["zk", "zkn"], "zn")(reshape(a, (a.shape[0], a.shape[2])), b)
+        return reshape(out, (a.shape[0], 1, b.shape[2]))
+    out = _einsum.Einsum(["zmk", "zk"], "zm")(a, reshape(b, (b.shape[0], b.shape[1])))
+    return reshape(out, (a.shape[0], a.shape[1], 1))
 
 
 def _matmul_general(fn, a, b, ba, bb):

@@ -128,6 +128,28 @@ def test_per_example_gradients_of_a_model_through_functional_call():
             np.testing.assert_allclose(got[k].numpy()[i], one[k].numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "a_shape, b_shape",
+    [((3,), (3, 2)), ((1, 3), (3, 2)), ((2, 3), (3,)), ((2, 3), (3, 1)), ((3,), (3,))],
+)
+def test_batched_vector_matrix_products(a_shape, b_shape):
+    """Both operands batched, one a vector (the per-example weights of vmap(grad)): values,
+    first and second derivatives against torch.func, and float64 numerical differences."""
+    a, b = RNG.standard_normal((4,) + a_shape), RNG.standard_normal((4,) + b_shape)
+
+    def f(m):
+        return lambda x, w: m.tanh(m.matmul(x, w)).sum() ** 2
+
+    got = dn.vmap(dn.grad(f(ops), argnums=(0, 1)))(a, b)
+    want = tf.vmap(tf.grad(f(torch), argnums=(0, 1)))(_t(a), _t(b))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-10, atol=1e-12)
+    hess = dn.vmap(dn.hessian(f(ops), argnums=1))(a, b)
+    want = tf.vmap(tf.hessian(f(torch), argnums=1))(_t(a), _t(b))
+    np.testing.assert_allclose(hess.numpy(), want.numpy(), rtol=1e-9, atol=1e-12)
+    assert dn.check_grad(lambda x, w: dn.vmap(lambda u, v: ops.matmul(u, v))(x, w), a, b) < 1e-6
+
+
 def test_gradient_through_vmap_and_second_order():
     def f(m, x):
         return m.sin(x) * x.sum()
