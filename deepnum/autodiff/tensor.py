@@ -456,10 +456,6 @@ class Tensor:
         return ops.dot(self, other)
 
 
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
-
-
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """Return ``value`` as a Tensor; a Python number takes the dtype of ``like`` when given."""
     if isinstance(value, Tensor):

@@ -287,19 +287,13 @@ class Model(Trainer, Layer):
         Sharded files (``max_shard_size``) are not written by deepnum."""
         from deepnum.saving import save_weights
 
-        if max_shard_size is not None:
-            raise ValueError(
-                "save_weights: `max_shard_size` (sharded weight files) is not supported; "
-                "leave it unset to write one .weights.h5 file."
-            )
-
-        save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         """Load weights from ``*.weights.h5``, ``*.keras`` or a legacy ``.h5`` file."""
         from deepnum.saving import load_weights
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's config as a JSON string (Keras 3's schema); ``**kwargs`` go to

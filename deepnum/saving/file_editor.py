@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from deepnum.saving.atomic import atomic_write
 from deepnum.saving.h5_reader import DIGEST_ATTR, H5Reader, h5py_module, weights_digest
-from deepnum.utils.io import atomic_write
 
 _MEMBER_LIMIT = 1 << 32  # bytes of weights read from a .keras archive (Keras's dataset limit)
 

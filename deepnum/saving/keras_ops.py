@@ -72,8 +72,10 @@ class KerasOperation(Layer):
 
 
 def _reduction(fn: Any) -> Any:
-    def reduce(x: Any, axis: Any = None, keepdims: bool = False, **_: Any) -> Tensor:
-        return fn(x, axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
+    def reduce(x: Any, axis: Any = None, keepdims: bool = False, **options: Any) -> Tensor:
+        # options: the node's other config keys (``initial`` of Max and Min)
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return fn(x, axis=axis, keepdims=keepdims, **options)
 
     return reduce
 

@@ -69,7 +69,13 @@ def state_bytes(model: Any) -> bytes:
     return buffer.getvalue()
 
 
-def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
+def save_weights(
+    model: Any,
+    filepath: Any,
+    overwrite: bool = True,
+    max_shard_size: float | None = None,
+    **kwargs: Any,
+) -> None:
     """Write ``model``'s weights (and optimizer state) to ``filepath`` (``*.weights.h5``),
     atomically.
 
@@ -77,6 +83,9 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         model: a built model.
         filepath: a path ending in ``.weights.h5``.
         overwrite: if False, refuse to replace an existing file.
+        max_shard_size: Keras's sharded ``.weights.json`` files; deepnum writes one file, so
+            only ``None`` is accepted.
+        **kwargs: Keras's extra options; none is accepted (a clear error names them).
 
     Example:
         >>> import os, tempfile, deepnum as dn
@@ -86,6 +95,13 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
         >>> load_weights(model, path)
     """
     path = os.fspath(filepath)
+    if max_shard_size is not None:
+        raise ValueError(
+            f"save_weights: max_shard_size={max_shard_size!r} asks for sharded weight files, "
+            "which deepnum does not write; leave it None to write one .weights.h5 file."
+        )
+    if kwargs:
+        raise ValueError(f"save_weights: invalid keyword arguments: {sorted(kwargs)}.")
     if not str(path).endswith(".weights.h5"):
         raise ValueError(
             f"save_weights: the filename must end in `.weights.h5`, received filepath={path!r}."
@@ -283,7 +299,7 @@ def weights_size_limit(model: Any) -> int:
     return 32 * elements + 16384 * (objects + 64) + (1 << 20)
 
 
-def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
+def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
     """Load weights saved by ``save_weights`` or ``save`` (deepnum's or Keras 3's), or a
     Keras 2 ``.h5`` weights file.
 
@@ -291,11 +307,14 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
         model: a built model with the saved architecture.
         filepath: ``*.weights.h5``, ``*.keras`` or a legacy ``*.h5``.
         skip_mismatch: skip weights whose shape differs (with a warning).
+        **kwargs: Keras's legacy options ``objects_to_skip`` and ``by_name``, accepted only
+            unset (``None``); any other keyword is an error, as in Keras.
 
     Raises:
         FileLoadError: the file is damaged or does not fit the model (see ``read_state``).
     """
     path = os.fspath(filepath)
+    _check_load_options(kwargs)
     if not getattr(model, "built", False):
         raise ValueError(
             f'load_weights: model "{model.name}" is not built yet; call it on data or '
@@ -320,3 +339,17 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None
             legacy_h5.load_weights_from_group(model, reader, skip_mismatch)
         else:
             load_state(model, reader, skip_mismatch)
+
+
+def _check_load_options(kwargs: dict) -> None:
+    """Keras's legacy ``load_weights`` keywords: accepted when None, else a clear error."""
+    unknown = sorted(set(kwargs) - {"objects_to_skip", "by_name"})
+    if unknown:
+        raise ValueError(f"load_weights: invalid keyword arguments: {unknown}.")
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    if given:
+        raise ValueError(
+            f"load_weights: {given} is not supported by deepnum (Keras's `by_name` loads "
+            "legacy .h5 files by layer name, `objects_to_skip` skips objects of a "
+            ".weights.h5 file); load the whole file, or set the weights with set_weights."
+        )

@@ -253,6 +253,20 @@ def test_keras_operations_in_functional_graphs(tmp_path):
     assert_same_predictions(keras.saving.load_model(tmp_path / "d.keras"), d_model, x)
 
 
+def test_keras_max_and_min_keep_initial(tmp_path):
+    a = keras.Input((4,), name="a")
+    shifted = a - 1.0  # most rows' maximum below 0 and minimum above -2: initial decides
+    high = keras.ops.max(shifted, axis=-1, keepdims=True, initial=0.0)
+    low = keras.ops.min(shifted + 1.5, axis=-1, keepdims=True, initial=0.25)
+    k_model = keras.Model(a, keras.layers.Concatenate()([high, low]))
+    k_model.save(tmp_path / "k.keras")
+    d_model = dn.models.load_model(tmp_path / "k.keras")
+    x = np.random.default_rng(5).standard_normal((6, 4)).astype("float32") * 0.3
+    assert_same_predictions(k_model, d_model, x)
+    d_model.save(tmp_path / "d.keras")
+    assert_same_predictions(keras.saving.load_model(tmp_path / "d.keras"), d_model, x)
+
+
 LOSSES = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
           "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",
           "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",

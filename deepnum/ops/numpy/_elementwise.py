@@ -385,14 +385,3 @@ def nan_to_num(
     if x.data.dtype.kind not in "fc":
         return x
     return NanToNum(nan, posinf, neginf)(x)
-
-
-def stop_gradient(x: Any) -> Tensor:
-    """Return ``x`` cut from the graph: its gradient is zero.
-
-    Example:
-        >>> import deepnum as dn
-        >>> stop_gradient(dn.tensor([1.0], requires_grad=True)).requires_grad
-        False
-    """
-    return tensor(x).detach()

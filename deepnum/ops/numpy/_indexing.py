@@ -1,4 +1,4 @@
-"""Indexing: ``x[index]`` (get_item), take, take_along_axis, select, unravel_index, one_hot.
+"""Indexing: ``x[index]`` (get_item), take, take_along_axis, select, unravel_index.
 
 The backward of indexing scatters the gradient back with ``np.add.at`` semantics, so repeated
 indices accumulate.
@@ -10,7 +10,7 @@ from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor, as_tensor
-from deepnum.backend import floatx, get_array_module, is_array
+from deepnum.backend import get_array_module, is_array
 
 __all__ = ["get_item", "select", "take", "take_along_axis", "unravel_index"]
 
@@ -236,19 +236,3 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
         coords.append((flat % s).astype("int32"))
         flat = flat // s
     return tuple(Tensor._make(c) for c in reversed(coords))
-
-
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> Tensor:
-    """One-hot encode integer labels (Keras's ``ops.one_hot``); -1 or out-of-range give zeros.
-
-    Example:
-        >>> one_hot([0, 2], 3).numpy().tolist()
-        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-    """
-    labels = x.data if isinstance(x, Tensor) else x
-    xp = get_array_module(labels)
-    labels = xp.asarray(labels).astype("int64")
-    out = (labels[..., None] == xp.arange(num_classes)).astype(dtype or floatx())
-    if axis != -1:
-        out = xp.moveaxis(out, -1, axis)
-    return Tensor._make(out)
