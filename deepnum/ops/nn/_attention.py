@@ -81,7 +81,7 @@ class DotProductAttention(Function):
         s, g = k.shape[1], self.groups
         heads = (b, n // g, g, t)
         self._qs = xp.empty(heads + (h,), q.dtype)
-        self._exp = xp.empty(heads + (s,), q.dtype)  # the logits, then E = exp(L − max L)
+        self._exp = xp.empty(heads + (s,), q.dtype)  # the logits, then E = exp(L − shift)
         self._inv = xp.empty(heads + (1,), q.dtype)  # 1 / Σ E
         self._capped = None if self.cap is None else xp.empty((b, n, t, s), q.dtype)
         out = xp.empty(heads + (v.shape[3],), q.dtype)
@@ -101,27 +101,47 @@ class DotProductAttention(Function):
         b, t, n, _ = q.shape
         s = k.shape[1]
         xp.multiply(_heads(q, self.groups), q.dtype.type(self.scale), out=qs)
-        k5 = k.transpose(0, 2, 1, 3)[:, :, None]
-        xp.matmul(qs, k5.swapaxes(-1, -2), out=e)  # the logits, (b, K, G, T, S)
+        self._logits(k, bias, mask_add, qs, e, capped)
         l4 = e.reshape(b, n, t, s)
-        if bias is not None:
-            l4 += bias
-        if capped is not None:
-            xp.tanh(l4 / q.dtype.type(self.cap), out=capped)
-            xp.multiply(capped, q.dtype.type(self.cap), out=l4)
-        if mask_add is not None:
-            l4 += mask_add
-        if self.causal is not None:
-            xp.copyto(l4, q.dtype.type(-xp.inf), where=self.causal)
-        l4 -= l4.max(axis=-1, keepdims=True)
-        xp.exp(l4, out=l4)
+        ones = xp.ones(s, dtype=l4.dtype)
+        sums = None
+        # Softmax is shift-invariant; the shift by each row's max only guards exp against
+        # overflow. Logits that are all ≤ UNSHIFTED_MAX cannot overflow, so E = exp(L) skips
+        # the row maxima and the subtraction (two passes over (T, S)); a row whose Σ E comes
+        # out below MIN_SUM (all its logits very negative) makes the part start again with
+        # the shift. Masked logits (Keras's large negative) take the shifted path directly.
+        if mask_add is None and l4.max() <= UNSHIFTED_MAX:
+            xp.exp(l4, out=l4)
+            sums = l4.reshape(-1, s) @ ones
+            if not (sums >= MIN_SUM).all():
+                self._logits(k, bias, mask_add, qs, e, capped)
+                sums = None
+        if sums is None:
+            l4 -= l4.max(axis=-1, keepdims=True)
+            xp.exp(l4, out=l4)
+            # The row sums are one matrix-vector product (BLAS), 2-3x faster than NumPy's
+            # reduction along rows of S contiguous values.
+            sums = l4.reshape(-1, s) @ ones
         # P = E/Σ E is never formed: O = (E V)/Σ E divides (T, H) values instead of (T, S).
-        # The row sums are one matrix-vector product (BLAS), 2-3x faster than NumPy's
-        # reduction along rows of S contiguous values.
-        sums = l4.reshape(-1, s) @ xp.ones(s, dtype=l4.dtype)
         xp.divide(1, sums.reshape(b, n, t, 1), out=inv.reshape(b, n, t, 1))
         xp.matmul(e, v.transpose(0, 2, 1, 3)[:, :, None], out=out)
         out *= inv
+
+    def _logits(self, k, bias, mask_add, qs, e, capped) -> None:
+        """L = (sQ) Kᵀ (+ bias, soft cap, + mask, causal −∞) into ``e``, (b, K, G, T, S)."""
+        xp = get_array_module(k)
+        b, kh, g, t, s = e.shape
+        xp.matmul(qs, k.transpose(0, 2, 1, 3)[:, :, None].swapaxes(-1, -2), out=e)
+        l4 = e.reshape(b, kh * g, t, s)
+        if bias is not None:
+            l4 += bias
+        if capped is not None:
+            xp.tanh(l4 / e.dtype.type(self.cap), out=capped)
+            xp.multiply(capped, e.dtype.type(self.cap), out=l4)
+        if mask_add is not None:
+            l4 += mask_add
+        if self.causal is not None:
+            xp.copyto(l4, e.dtype.type(-xp.inf), where=self.causal)
 
     def backward_arrays(self, gy):
         xp = get_array_module(gy)
@@ -222,6 +242,12 @@ def _rows(x: Any, sl: slice) -> Any:
         return x
     return x[sl]
 
+
+# Logits up to this bound are exponentiated without the row-max shift (e^20 ≈ 4.9e8: Σ E and
+# the gradients' intermediate products stay far inside float32's range); a row whose Σ E is
+# below MIN_SUM = e^-20 is recomputed with the shift.
+UNSHIFTED_MAX = 20.0
+MIN_SUM = math.exp(-20.0)
 
 # A batch is cut into parts (at most MAX_PARTS, one sample at least) when there is at least
 # this many logits per part: below it the threads cost more than they save.

@@ -260,3 +260,40 @@ def test_batch_parts_on_threads_match_one_part(monkeypatch, qs, ks, opts):
     np.testing.assert_allclose(parts[0], want.detach().numpy(), atol=1e-12)
     for a, t in zip(parts[1], ts, strict=True):
         np.testing.assert_allclose(a, t.grad.numpy(), atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    "offset, dtype",
+    [(0.0, "float32"), (60.0, "float32"), (-60.0, "float32"), (25.0, "float64")],
+    ids=["unshifted", "large", "very-negative-row", "large-f64"],
+)
+def test_exponentials_with_and_without_the_row_shift(monkeypatch, offset, dtype):
+    """Logits up to UNSHIFTED_MAX skip the row-max shift; larger ones take it, and a row whose
+    logits are all very negative (here the first query row, through the bias) is recomputed
+    with it: each gives torch's values and gradients."""
+    from deepnum.ops.nn import _attention
+
+    calls = []
+    logits = _attention.DotProductAttention._logits
+
+    def counted(self, *args):
+        calls.append(1)
+        return logits(self, *args)
+
+    monkeypatch.setattr(_attention.DotProductAttention, "_logits", counted)
+    q, k, v = (a.astype(dtype) for a in make_inputs([(2, 3, 2, 4), (2, 5, 2, 4), (2, 5, 2, 4)]))
+    bias = np.zeros((1, 1, 3, 5), dtype)
+    bias[:, :, 0 if offset < 0 else slice(None)] = offset
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    want = torch_attention(tq, tk, tv, bias=torch.tensor(bias))
+    r = np.random.default_rng(4).standard_normal(want.shape).astype(dtype)
+    (want * torch.tensor(r)).sum().backward()
+
+    def fn(q, k, v):
+        return nn.dot_product_attention(q, k, v, bias=bias)
+
+    tol = {"atol": 1e-6, "rtol": 1e-5} if dtype == "float32" else {"atol": 1e-12}
+    np.testing.assert_allclose(fn(q, k, v).numpy(), want.detach().numpy(), **tol)
+    assert len(calls) == (2 if offset < 0 else 1)  # the very negative row: computed again
+    for g, t in zip(dn_grads(fn, [q, k, v], r), (tq, tk, tv)):
+        np.testing.assert_allclose(g, t.grad.numpy(), **tol)
