@@ -84,7 +84,15 @@ COMPLETE: list[str] = [
     "constraints",
     "losses",
     "metrics",
+    "optimizers",
     "optimizers.schedules",
+    "callbacks",
+    "models",
+    "saving",
+    "utils",
+    "layers",
+    "datasets",
+    "applications",
 ]
 
 # Names that only make sense inside another backend: never built, with the reason.
