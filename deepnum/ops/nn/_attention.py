@@ -30,7 +30,7 @@ from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.backend import get_array_module
 from deepnum.ops.nn._inputs import raw
 from deepnum.ops.nn._recurrent_scan import MAX_PARTS, run_parts
-from deepnum.ops.nn._softmax import softmax
+from deepnum.ops.nn._softmax import MIN_SUM, UNSHIFTED_MAX, softmax
 from deepnum.ops.numpy import expand_dims, matmul, reshape, swapaxes, tanh, transpose, where
 from deepnum.ops.numpy import sum as _sum
 from deepnum.ops.numpy._broadcast import sum_to, sum_to_array
@@ -242,12 +242,6 @@ def _rows(x: Any, sl: slice) -> Any:
         return x
     return x[sl]
 
-
-# Logits up to this bound are exponentiated without the row-max shift (e^20 ≈ 4.9e8: Σ E and
-# the gradients' intermediate products stay far inside float32's range); a row whose Σ E is
-# below MIN_SUM = e^-20 is recomputed with the shift.
-UNSHIFTED_MAX = 20.0
-MIN_SUM = math.exp(-20.0)
 
 # A batch is cut into parts (at most MAX_PARTS, one sample at least) when there is at least
 # this many logits per part: below it the threads cost more than they save.

@@ -3,6 +3,7 @@ axis, several axes (a tuple) or all of them (``axis=None``)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -26,6 +27,14 @@ def shifted(x: Any, axes: Any) -> Any:
     return x - xp.where(xp.isfinite(m), m, 0)
 
 
+# Softmax is shift-invariant: the shift by each row's max only keeps exp from overflowing.
+# Inputs all ≤ UNSHIFTED_MAX cannot overflow (e^20 ≈ 4.9e8), so their exponentials skip the
+# row maxima and the subtraction; a row whose Σ e^x is below MIN_SUM = e^-20 (all its inputs
+# very negative, e.g. masked) is computed again with the shift.
+UNSHIFTED_MAX = 20.0
+MIN_SUM = math.exp(-20.0)
+
+
 def row_sums(a: Any, axes: Any) -> Any:
     """Σ over ``axes``, kept as size-1 axes. Over the last axis of a contiguous array it is one
     matrix-vector product with a vector of ones: NumPy's reduction along short contiguous
@@ -47,6 +56,12 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.size and x.max() <= UNSHIFTED_MAX:  # see UNSHIFTED_MAX (nan: the shifted path)
+            e = xp.exp(x)
+            sums = row_sums(e, self.axes)
+            if (sums >= MIN_SUM).all():
+                e /= sums
+                return e
         e = shifted(x, self.axes)
         xp.exp(e, out=e)
         if e.size:

@@ -247,3 +247,21 @@ def test_softmax_over_an_axis_of_size_one_warns_as_keras():
     with pytest.warns(UserWarning, match="axis has size 1"):
         y = nn.softmax(np.ones((3, 1)))
     np.testing.assert_array_equal(y.numpy(), np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("offset", [0.0, 15.0, 30.0, -50.0], ids=str)
+def test_softmax_with_and_without_the_row_shift(offset):
+    """Inputs up to UNSHIFTED_MAX are exponentiated without the row-max shift, larger ones
+    with it; a row of very negative inputs (the first, at offset −50) is computed again with
+    the shift. Each gives torch's values and gradients in float32."""
+    x = np.random.default_rng(0).standard_normal((3, 4, 6)).astype("float32")
+    x[0 if offset < 0 else slice(None)] += offset
+    xt = torch.tensor(x, requires_grad=True)
+    want = torch.softmax(xt, dim=-1)
+    r = np.random.default_rng(1).standard_normal(x.shape).astype("float32")
+    (want * torch.tensor(r)).sum().backward()
+    got = nn.softmax(x, axis=-1)
+    assert got.dtype == "float32" and np.isfinite(got.numpy()).all()
+    np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-7)
+    grad = dn_grads(lambda t: nn.softmax(t, axis=-1), [x], r)[0]
+    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-4, atol=1e-6)
