@@ -48,3 +48,12 @@ def test_per_example_gradients_example_runs_in_quick_mode(tmp_path, monkeypatch,
     runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
     out = capsys.readouterr().out
     assert "equals grad(loss) on it alone: True" in out and "step   10:" in out
+
+
+def test_transfer_learning_example_runs_in_quick_mode(tmp_path, monkeypatch, capsys):
+    """The transfer-learning recipe on one batch per phase (``--quick``)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["transfer_learning.py", "--quick"])
+    runpy.run_path(os.path.join(EXAMPLES, "transfer_learning.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "new head on the frozen base:" in out and "after fine-tuning the top:" in out
