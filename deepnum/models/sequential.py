@@ -87,6 +87,14 @@ class Sequential(Model):
 
     def _maybe_build_graph(self) -> None:
         """Trace the stack symbolically once the input shape is known."""
+        if self._input_layer is None and len(self._stack) > 1:
+            # As Keras: a first layer that knows its input shape (a built model) gives it.
+            try:
+                shape = self._stack[0].input_shape
+            except AttributeError:
+                shape = None
+            if isinstance(shape, tuple):
+                self._input_layer = InputLayer(batch_shape=shape)
         if self._input_layer is None or not self._stack:
             return
         x = self._input_layer.output

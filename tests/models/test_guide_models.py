@@ -60,6 +60,19 @@ def test_sequential_add_pop_and_weights():
     assert ours == theirs == (2, 0, [(4, 3), (3,)], 1, (None, 2))
 
 
+def test_sequential_of_built_models_takes_the_first_ones_input_shape():
+    def snippet(keras, layers, ops):
+        extractor = keras.Sequential(
+            [keras.Input((8, 8, 1)), layers.Conv2D(4, 3), layers.Flatten()]
+        )
+        classifier = keras.Sequential([keras.Input((144,)), layers.Dense(10)])
+        model = keras.Sequential([extractor, classifier])
+        return model.built, model.count_params(), model.input_shape, model.output_shape
+
+    ours, theirs = run_both(snippet)
+    assert ours == theirs == (True, 1490, (None, 8, 8, 1), (None, 10))
+
+
 @pytest.mark.parametrize("which", ["all_layers", "one_layer"])
 def test_feature_extraction_with_a_sequential_model(which):
     def snippet(keras, layers, ops):
