@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-gpu lint bench clean
+.PHONY: demo test test-gpu lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,17 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
 
+$(VENV)/.docs: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[docs]"
+	touch $@ $(VENV)/.dev $(VENV)/.demo
+
+# The documentation site in site/: the tutorials executed, the guide in English and Korean and
+# the API reference, built with warnings as errors, then every page opened in headless
+# Chromium (Debian's package, installed here when missing; that needs root).
+docs: $(VENV)/.docs
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	$(BIN)/python docs/build_site.py
+	$(BIN)/python docs/check_site.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

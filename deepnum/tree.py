@@ -253,8 +253,8 @@ def map_structure(func: Callable, *structures: Any, none_is_leaf: bool = True) -
         A structure of the first one's layout holding ``func``'s results.
 
     Raises:
-        TypeError: if ``func`` is not callable. ValueError: if no structure is given or the
-        structures differ.
+        TypeError: if ``func`` is not callable.
+        ValueError: if no structure is given or the structures differ.
 
     Example:
         >>> map_structure(lambda x, y: x * y, [[1], [2], [3]], [[1], [2], [3]])

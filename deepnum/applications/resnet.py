@@ -48,7 +48,7 @@ def ResNet(  # noqa: N802 - Keras's name
         preact: pre-activation (ResNetV2) instead of post-activation blocks.
         use_bias: whether the stem convolution has a bias.
         weights_name: the key of the published weights (``"resnet50"``, ...).
-        Others: as in :func:`ResNet50`.
+        Other arguments as in :func:`ResNet50`.
 
     Returns:
         A Functional model.

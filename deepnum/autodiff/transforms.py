@@ -184,7 +184,7 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     For ``y = f(x)`` the result has shape ``y.shape + x.shape``: J[i..., j...] = ∂yᵢ/∂xⱼ. All
     the rows come from one reverse pass, seeded with the rows of the identity under ``vmap``.
     With several ``argnums`` it is a tuple over the arguments; when ``f`` returns a tuple, a
-    tuple over the outputs (so ``hessian`` with several ``argnums`` gives H[i][j]).
+    tuple over the outputs (so ``hessian`` with several ``argnums`` gives ``H[i][j]``).
 
     Example:
         >>> import deepnum as dn

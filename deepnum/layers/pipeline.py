@@ -10,7 +10,7 @@ from deepnum.layers.layer import Layer
 
 
 class Pipeline(Layer):
-    """Apply ``layers`` one after the other: y = layers[-1](… layers[0](x)).
+    """Apply ``layers`` one after the other: y = ``layers[-1](… layers[0](x))``.
 
     Unlike a Sequential it is a layer, not a model (no compile/fit). Masks flow from one layer
     to the next; ``training`` is passed to the layers that take it, and defaults to True as in

@@ -233,7 +233,7 @@ class SeparableConv2D(_SeparableConv):
     Args:
         filters: output channels.
         depth_multiplier: depthwise filters per input channel.
-        Weights: ``depthwise_kernel`` (kh, kw, C, depth_multiplier), ``pointwise_kernel``
+        The weights are ``depthwise_kernel`` (kh, kw, C, depth_multiplier), ``pointwise_kernel``
             (1, 1, C·depth_multiplier, filters), ``bias`` (filters,).
         Others as in Conv2D, with depthwise_/pointwise_ initializers, regularizers and
         constraints.

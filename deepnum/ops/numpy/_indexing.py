@@ -182,7 +182,7 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def select(condlist: Any, choicelist: Any, default: Any = 0) -> Tensor:
     """The element of the first choice whose condition holds, else ``default``.
 
-    out = choicelist[k][i] for the first k with condlist[k][i] true (NumPy's ``select``);
+    ``out[i] = choicelist[k][i]`` for the first k with ``condlist[k][i]`` true (NumPy's ``select``);
     conditions and choices broadcast together. Differentiable in the choices and default.
 
     Example:
