@@ -278,18 +278,22 @@ def _matmul(fn, args, batched, size):
 
 
 def _vector_matrix(a, b):
-    """A batch of row-vector @ matrix (or matrix @ column-vector) products, as an einsum.
+    """A batch of row-vector @ matrix (or matrix @ column-vector) products.
 
     ``matmul`` gives a 1-d operand a size-1 axis, so the weight's adjoint, one outer product
-    per example (the per-example gradient of ``x @ W`` under ``vmap(grad)``), is a matmul
-    contracting that size-1 axis, which runs several times slower than the broadcast multiply
-    einsum computes it with.
+    per example (the per-example gradient of ``x @ W`` under ``vmap(grad)``), would be a
+    matmul contracting that size-1 axis, several times slower than the broadcast product
+    ``BatchedMatmul`` computes it with; and with the weights one matrix repeated along the
+    batch, its forward is one GEMM.
     """
+    from deepnum.autodiff.batching_rules_nn import BatchedMatmul
+    from deepnum.ops.numpy._shape import swapaxes
+
     if a.shape[1] == 1:  # (B, 1, K) @ (B, K, N)
-        out = _einsum.Einsum(["zk", "zkn"], "zn")(reshape(a, (a.shape[0], a.shape[2])), b)
-        return reshape(out, (a.shape[0], 1, b.shape[2]))
-    out = _einsum.Einsum(["zmk", "zk"], "zm")(a, reshape(b, (b.shape[0], b.shape[1])))
-    return reshape(out, (a.shape[0], a.shape[1], 1))
+        return BatchedMatmul()(a, b)
+    # (B, M, K) @ (B, K, 1) = ((B, 1, K) @ (B, K, M))ᵀ
+    out = BatchedMatmul()(swapaxes(b, -1, -2), swapaxes(a, -1, -2))
+    return swapaxes(out, -1, -2)
 
 
 def _matmul_general(fn, a, b, ba, bb):

@@ -87,6 +87,21 @@ class BatchedMatmul(Function):
         return gx, gw
 
 
+@rule_for(BatchedMatmul)
+def _batched_matmul(fn, args, batched, size):
+    """Nested vmap: the outer batch and BatchedMatmul's own batch merge into one."""
+    from deepnum.ops.numpy._broadcast import broadcast_to
+
+    x, w = batch_all(args, batched, size)
+    n = w.shape[1]
+    if x.shape[1] != n:  # x shared by every matrix of w
+        x = broadcast_to(x, (size, n) + tuple(x.shape[2:]))
+    y = BatchedMatmul()(
+        reshape(x, (size * n,) + tuple(x.shape[2:])), reshape(w, (size * n,) + tuple(w.shape[2:]))
+    )
+    return reshape(y, (size, n) + tuple(y.shape[1:]))
+
+
 @rule_for(_fused.SoftmaxCrossEntropy)
 def _softmax_ce(fn, args, batched, size):
     logits, targets = batch_all(align(args, batched), batched, size)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deepnum.autodiff import batching_rules as br
+from deepnum.autodiff import batching_rules_nn
 from deepnum.autodiff.tensor import Tensor
 from deepnum.losses.probabilistic import SigmoidCrossEntropy
 from deepnum.ops.core import _convert, _scatter, _transfer
@@ -114,7 +115,14 @@ def _pad(fn, primals, tangents, outputs):
 
 
 # ------------------------------------------------------------------ multilinear maps
-@rule_for(_arithmetic.Multiply, _products.MatMul, _einsum.Einsum, _fused.Linear, _conv.Conv)
+@rule_for(
+    _arithmetic.Multiply,
+    _products.MatMul,
+    _einsum.Einsum,
+    _fused.Linear,
+    _conv.Conv,
+    batching_rules_nn.BatchedMatmul,
+)
 def _multilinear(fn, primals, tangents, outputs):
     """Σₖ f(x₁, …, ẋₖ, …, xₙ); a bias (the third input of linear and conv) enters linearly."""
     n = 2 if isinstance(fn, (_fused.Linear, _conv.Conv)) else len(primals)
