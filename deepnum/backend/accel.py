@@ -293,14 +293,17 @@ def _compile() -> dict[str, Any]:
                             if w < 0 or w >= w_:
                                 continue
                             xv, t = x[n, h, w], di * kw + dj
-                            for c in range(c_):
-                                v = xv[c]
-                                if v > yv[c]:
-                                    yv[c] = v
-                                    if need_arg:
-                                        av[c] = t
-                                elif v != v:
-                                    yv[c] = v
+                            # selects, not branches, so that LLVM vectorises the channels
+                            if need_arg:
+                                for c in range(c_):
+                                    v, m = xv[c], yv[c]
+                                    gt = v > m
+                                    yv[c] = v if gt or v != v else m
+                                    av[c] = t if gt else av[c]
+                            else:
+                                for c in range(c_):
+                                    v, m = xv[c], yv[c]
+                                    yv[c] = v if v > m or v != v else m
 
     @njit(cache=True, nogil=True)
     def max_pool_scatter(gy, arg, kh, kw, sh, sw, ph, pw, gx, one, nil):

@@ -144,9 +144,12 @@ def test_the_switch_and_a_missing_numba_fall_back(monkeypatch):
     "pool,strides,padding",
     [(2, None, "valid"), (3, 2, "same"), (3, 3, "same"), ((2, 3), (1, 2), "valid"), (2, 1, "same")],
 )
-def test_max_pool_kernels_are_bit_identical_to_the_numpy_path(monkeypatch, pool, strides, padding):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])  # int32 / int64 winning taps
+def test_max_pool_kernels_are_bit_identical_to_the_numpy_path(
+    monkeypatch, pool, strides, padding, dtype
+):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 7, 9, 5)).astype(np.float32)
+    x = rng.standard_normal((2, 7, 9, 5)).astype(dtype)
     x[0, 1, 1] = x[0, 1, 2]  # ties go to the first tap
     x[1, 2, 3, 0] = np.nan  # NaN propagates
     gy_seed = np.random.default_rng(1)
@@ -154,7 +157,7 @@ def test_max_pool_kernels_are_bit_identical_to_the_numpy_path(monkeypatch, pool,
     def run():
         t = dn.tensor(x, requires_grad=True)
         y = dn.ops.max_pool(t, pool, strides, padding)
-        g = gy_seed.standard_normal(y.shape).astype(np.float32)
+        g = gy_seed.standard_normal(y.shape).astype(dtype)
         (y * g).sum().backward()
         return y.numpy(), t.grad.numpy()
 
