@@ -29,12 +29,11 @@ class LayerState:
     # ---------------------------------------------------------------- tracking
     def _sublayers(self) -> Iterator[LayerState]:
         """Direct sub-layers in attribute order, also inside lists, tuples and dicts."""
-        seen: set[int] = set()
-        for value in self.__dict__.values():
-            for item in _walk(value):
-                if isinstance(item, LayerState) and item is not self and id(item) not in seen:
-                    seen.add(id(item))
-                    yield item
+        seen: set[int] = {id(self)}
+        for item in _collect(self.__dict__.values(), LayerState, []):
+            if id(item) not in seen:
+                seen.add(id(item))
+                yield item
 
     def _flatten_layers(self) -> list[LayerState]:
         """Every sub-layer once, nested ones included, in Keras's visiting order."""
@@ -56,11 +55,10 @@ class LayerState:
     def _attribute_variables(self) -> list[Variable]:
         own = {id(v) for v in self._own_weights}
         out = []
-        for value in self.__dict__.values():
-            for item in _walk(value):
-                if isinstance(item, Variable) and id(item) not in own:
-                    own.add(id(item))
-                    out.append(item)
+        for item in _collect(self.__dict__.values(), Variable, []):
+            if id(item) not in own:
+                own.add(id(item))
+                out.append(item)
         return out
 
     def _own_variables(self) -> list[Variable]:
@@ -157,11 +155,10 @@ class LayerState:
 
     def _own_metrics(self) -> list[Any]:
         out, seen = [], set()
-        for value in self.__dict__.values():
-            for item in _walk_all(value):
-                if _is_metric(item) and id(item) not in seen:
-                    seen.add(id(item))
-                    out.append(item)
+        for item in _collect_objects(self.__dict__.values(), []):
+            if _is_metric(item) and id(item) not in seen:
+                seen.add(id(item))
+                out.append(item)
         return out
 
     def get_weights(self) -> list[np.ndarray]:
@@ -320,26 +317,32 @@ class LayerState:
             layer._losses.clear()
 
 
-def _walk(value: Any) -> Iterator[Any]:
-    if isinstance(value, (LayerState, Variable)):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _walk(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _walk(v)
+_CONTAINERS = (list, tuple, dict)
+# Attribute values that are never tracked objects, skipped without further checks (the walks
+# run over every attribute of every layer at each training step).
+_PLAIN = (int, float, str, bool, type(None), np.ndarray, np.generic, Tensor)
 
 
-def _walk_all(value: Any) -> Iterator[Any]:
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _walk_all(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _walk_all(v)
-    else:
-        yield value
+def _collect(values: Any, kind: type, out: list) -> list:
+    """Append to ``out`` the instances of ``kind`` in ``values``, looking inside lists, tuples
+    and dicts, depth first in order."""
+    for value in values:
+        if isinstance(value, kind):
+            out.append(value)
+        elif isinstance(value, _CONTAINERS):
+            _collect(value.values() if isinstance(value, dict) else value, kind, out)
+    return out
+
+
+def _collect_objects(values: Any, out: list) -> list:
+    """Append to ``out`` the leaves of ``values`` (inside lists, tuples and dicts) that may be
+    metrics: not layers, variables, tensors, arrays or plain values."""
+    for value in values:
+        if isinstance(value, _CONTAINERS):
+            _collect_objects(value.values() if isinstance(value, dict) else value, out)
+        elif not isinstance(value, (*_PLAIN, LayerState)):
+            out.append(value)
+    return out
 
 
 def _is_metric(obj: Any) -> bool:
