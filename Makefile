@@ -13,7 +13,12 @@ $(VENV)/.demo: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[all]"
 	touch $@
 
+# Graphviz's dot renders utils.plot_model/plot_graph pictures (tested); Debian's package, as
+# root where apt-get exists. Without it the plots write .dot files and say how to render them.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
+	command -v dot >/dev/null || ( [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && apt-get install -y -qq graphviz >/dev/null ) || \
+		echo "warning: Graphviz's dot is not installed; the picture tests will skip"
 	$(BIN)/pip install -e ".[dev]"
 	touch $@ $(VENV)/.demo
 
