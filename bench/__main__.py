@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         default="mlp,cnn,lstm,transformer,convlstm,rnn_cell,conv1d,autoencoder,antirectifier,"
         "overhead,predict,scaling,memory",
-        help="comma-separated workloads (also: fit, unsupervised, text, images)",
+        help="comma-separated workloads (also: fit, unsupervised, text, images, augment, "
+        "transforms, applications)",
     )
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")
     parser.add_argument(
