@@ -31,6 +31,22 @@ class Graph:
                 )
         self.nodes = self._topological_nodes()
         self._check_connected()
+        self._release_after = self._last_uses()
+
+    def _last_uses(self) -> list[list[int]]:
+        """For each node, the ids of the values no later node reads (outputs excepted): ``run``
+        drops them once the node has run, so inference holds only the live activations."""
+        last: dict[int, int] = {}
+        for i, node in enumerate(self.nodes):
+            for t in _flatten([node.args, node.kwargs]):
+                if isinstance(t, KerasTensor):
+                    last[id(t)] = i
+        kept = {id(t) for t in self.flat_outputs}
+        release: list[list[int]] = [[] for _ in self.nodes]
+        for tid, i in last.items():
+            if tid not in kept:
+                release[i].append(tid)
+        return release
 
     def _topological_nodes(self) -> list[Node]:
         order: list[Node] = []
@@ -96,7 +112,8 @@ class Graph:
         reaches every layer call, over a ``training=`` written when the graph was built
         (``base_model(inputs, training=False)`` runs in training mode inside ``fit``)."""
         values: dict[int, Any] = {id(t): v for t, v in zip(self.flat_inputs, flat_values)}
-        for node in self.nodes:
+        release = self._release_after
+        for i, node in enumerate(self.nodes):
             if isinstance(node.layer, InputLayer):
                 continue
             args = map_structure(
@@ -110,6 +127,8 @@ class Graph:
             out = node.layer(*args, **kwargs)
             for t, v in zip(node.outputs, _flatten(out)):
                 values[id(t)] = v
+            for tid in release[i]:
+                values.pop(tid, None)
         return map_structure(lambda t: values[id(t)], self.outputs)
 
 
