@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -108,6 +109,7 @@ def _summary(obj: object) -> str:
         return f"`{value}`".replace("|", "\\|")
     doc = inspect.getdoc(obj) or ""
     first = doc.strip().split("\n\n")[0].replace("\n", " ").strip()
+    first = re.sub(r":(?:py:)?[a-z]+:`~?([^`]+)`", r"``\1``", first)  # Sphinx roles read as code
     # A table cell is Markdown: ``layers[0](x)`` would read as a link.
     return first.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
 

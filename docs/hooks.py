@@ -6,6 +6,8 @@
 - ``on_files`` / ``on_nav``: the API reference is generated from English docstrings and built
   once, with the English site; the other languages' navigation links to it instead of
   rendering every docstring a second time.
+- ``on_page_context``: on a reference page the language selector leads to the other
+  languages' home pages.
 - ``on_post_page``: the ``<link rel="alternate">`` tags of the languages are removed (see
   ``_ALTERNATE_LINK``).
 - ``on_page_content``: notebooks rendered by mkdocs-jupyter load MathJax from a CDN; the site
@@ -70,6 +72,18 @@ def on_nav(nav, config, files):
     if _translated_build(config):  # relative to the site's root: the English reference
         nav.items.append(Link(REFERENCE_TITLE, "reference/"))
     return nav
+
+
+def on_page_context(context, page, config, nav):
+    # After the i18n plugin (priority 50) has pointed the language selector at this page's
+    # translations: the reference has none, so its selector leads to each language's home.
+    if page.file.src_uri.startswith(REFERENCE_DIR):
+        default = config.plugins["i18n"].default_language
+        # The i18n plugin sets the attribute (config.extra.alternate), which templates read.
+        for alternate in getattr(config.extra, "alternate", None) or []:
+            if alternate.get("lang") != default:
+                alternate["link"] = f"{alternate['lang']}/"
+    return context
 
 
 def on_page_content(html, page, config, files):
