@@ -11,6 +11,7 @@ from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor
 from deepnum.layers import _auto_config
 from deepnum.layers.layer import Layer, _shapes
+from deepnum.layers.layer_state import _step_memo
 from deepnum.models.functional import KerasTensor
 from deepnum.models.graph import (
     Graph,
@@ -122,7 +123,7 @@ class Model(Trainer, Layer):
 
     def _sublayers(self):
         if self._graph is not None:
-            return iter(self._graph.keras_layers())
+            return iter(_step_memo("sublayers", self, self._graph.keras_layers))
         return super()._sublayers()
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:

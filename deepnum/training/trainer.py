@@ -3,6 +3,7 @@ steps they are made of (``train_step``/``test_step`` can be overridden for custo
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from typing import Any
@@ -15,6 +16,7 @@ from deepnum.autodiff.mode import no_grad
 from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import device_of, to_device
 from deepnum.data.structure import flatten, map_structure
+from deepnum.layers.layer_state import structure_fixed
 from deepnum.training import data_adapter as da
 from deepnum.training import trainer_utils
 
@@ -228,6 +230,11 @@ class Trainer:
             return self(x, training=training)
         return self(x)
 
+    def _step_scope(self) -> Any:
+        """During a step of a built model, its layers' structure is memoized (a model not yet
+        built creates its layers and weights in this step: nothing is memoized)."""
+        return structure_fixed() if self.built else contextlib.nullcontext()
+
     def train_step(self, data: Any) -> dict[str, float]:
         """One optimisation step on a batch: forward, loss, backward, update, metrics."""
         x, y, sample_weight = da.unpack_x_y_sample_weight(self._on_device(data))
@@ -377,7 +384,8 @@ class Trainer:
             logs = {}
             for step, batch in enumerate(batches.epoch()):
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                with self._step_scope():
+                    logs = self.train_step(batch)
                 cbs.on_train_batch_end(step, logs)
                 if plan is not None:  # a rank that stops alone would leave the others waiting
                     plan.agree_to_stop(self)
@@ -404,7 +412,8 @@ class Trainer:
         logs: dict = {}
         for step, batch in enumerate(batches.epoch()):
             callbacks.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            with self._step_scope():
+                logs = self.test_step(batch)
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -493,18 +502,20 @@ class Trainer:
         self._require_compiled("train_on_batch")
         if class_weight is not None:
             sample_weight = da.class_weight_to_sample_weight(y, class_weight)
-        self.reset_metrics()
-        logs = self.train_step((x, y, sample_weight))
-        return trainer_utils.format_logs(self, logs, return_dict)
+        with self._step_scope():
+            self.reset_metrics()
+            logs = self.train_step((x, y, sample_weight))
+            return trainer_utils.format_logs(self, logs, return_dict)
 
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         """Loss (and metrics) on exactly this batch, no update."""
         self._require_compiled("test_on_batch")
-        self.reset_metrics()
-        logs = self.test_step((x, y, sample_weight))
-        return trainer_utils.format_logs(self, logs, return_dict)
+        with self._step_scope():
+            self.reset_metrics()
+            logs = self.test_step((x, y, sample_weight))
+            return trainer_utils.format_logs(self, logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for exactly this batch as NumPy arrays."""
