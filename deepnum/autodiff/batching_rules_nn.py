@@ -23,7 +23,7 @@ from deepnum.losses.probabilistic import SigmoidCrossEntropy
 from deepnum.ops.image import _linear_maps
 from deepnum.ops.linalg import _base, _decompositions, _norms, _solve, _svd
 from deepnum.ops.math import _fft
-from deepnum.ops.nn import _conv, _fused, _normalization, _pooling
+from deepnum.ops.nn import _conv, _depthwise, _fused, _normalization, _pooling
 from deepnum.ops.numpy import _linalg_numpy, _statistics
 from deepnum.ops.numpy._shape import reshape
 
@@ -138,6 +138,15 @@ def _conv_rule(fn, args, batched, size):
         return loop_rule(fn, args, batched, size)
     out = fresh(fn, _col=None)(_fold(args[0]), *args[1:])
     return _unfold(out, size)
+
+
+@rule_for(_depthwise.DepthwiseConv, _depthwise.DepthwiseGradInput)
+def _depthwise_rule(fn, args, batched, size):
+    from deepnum.autodiff.batching import loop_rule
+
+    if any(batched[1:]):  # a kernel (or bias) per example
+        return loop_rule(fn, args, batched, size)
+    return _unfold(fresh(fn)(_fold(args[0]), *args[1:]), size)
 
 
 @rule_for(_pooling.MaxPool, _pooling.AvgPool)

@@ -30,7 +30,16 @@ from deepnum.losses.probabilistic import SigmoidCrossEntropy
 from deepnum.ops.core import _convert, _scatter, _transfer
 from deepnum.ops.linalg import _base, _decompositions, _norms, _solve
 from deepnum.ops.math import _fft, _signal
-from deepnum.ops.nn import _complex, _conv, _fold, _fused, _normalization, _pooling, _softmax
+from deepnum.ops.nn import (
+    _complex,
+    _conv,
+    _depthwise,
+    _fold,
+    _fused,
+    _normalization,
+    _pooling,
+    _softmax,
+)
 from deepnum.ops.numpy import (
     _arithmetic,
     _broadcast,
@@ -121,11 +130,12 @@ def _pad(fn, primals, tangents, outputs):
     _einsum.Einsum,
     _fused.Linear,
     _conv.Conv,
+    _depthwise.DepthwiseConv,
     batching_rules_nn.BatchedMatmul,
 )
 def _multilinear(fn, primals, tangents, outputs):
     """Σₖ f(x₁, …, ẋₖ, …, xₙ); a bias (the third input of linear and conv) enters linearly."""
-    n = 2 if isinstance(fn, (_fused.Linear, _conv.Conv)) else len(primals)
+    n = 2 if isinstance(fn, (_fused.Linear, _conv.Conv, _depthwise.DepthwiseConv)) else len(primals)
     total = None
     for k in range(n):
         if tangents[k] is None:

@@ -23,6 +23,7 @@ from deepnum.autodiff.function import Function
 from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor, as_tensor, shape_str
 from deepnum.ops.nn import _im2col as _k
+from deepnum.ops.nn._fused import Linear
 from deepnum.ops.nn._volumetric import conv3d
 from deepnum.ops.nn._window import (
     Window,
@@ -189,7 +190,11 @@ def _conv(x, kernel, bias, strides, padding, dilation_rate, data_format, op) -> 
 
 
 def _conv_nhwc(x, kernel, bias, strides, padding, dilation, groups, op) -> Tensor:
-    """The 2-D convolution of a channels_last (N, H, W, C) input."""
+    """The 2-D convolution of a channels_last (N, H, W, C) input. A stride-1 1×1 kernel
+    without groups is one GEMM on the rows of x (``Linear``: no im2col copy, either way)."""
+    if groups == 1 and kernel.shape[:2] == (1, 1) and tuple(strides) == (1, 1):
+        w = reshape(kernel, kernel.shape[2:])
+        return Linear()(*((x, w) if bias is None else (x, w, bias)))
     win = make_window(x.shape[1:3], kernel.shape[:2], strides, padding, dilation, op)
     keep = is_grad_enabled() and (kernel.requires_grad or (bias is not None and bias.requires_grad))
     return Conv(win, groups, keep)(*((x, kernel) if bias is None else (x, kernel, bias)))

@@ -18,6 +18,7 @@ from deepnum.ops.nn._conv import (
     _transpose_window,
     transpose_geometry,
 )
+from deepnum.ops.nn._depthwise import depthwise_nhwc
 from deepnum.ops.nn._volumetric import conv_transpose3d
 from deepnum.ops.nn._window import standardize_data_format, standardize_padding, standardize_tuple
 from deepnum.ops.numpy import reshape
@@ -137,10 +138,42 @@ def fused_depthwise_conv(
             f"depthwise_conv: expected a kernel (*kernel_size, channels, depth_multiplier), "
             f"received shape {shape_str(kernel.shape)}."
         )
+    fast = _depthwise_fast(inputs, kernel, bias, strides, padding, data_format, dilation_rate)
+    if fast is not None:
+        return fast
     grouped = reshape(kernel, kernel.shape[:-2] + (1, kernel.shape[-2] * kernel.shape[-1]))
     return _conv(
         inputs, grouped, bias, strides, padding, dilation_rate, data_format, "depthwise_conv"
     )
+
+
+def _depthwise_fast(inputs, kernel, bias, strides, padding, data_format, dilation_rate):
+    """The 1-D or 2-D depthwise convolution by shifted multiply-adds (``_depthwise``), or None
+    where the grouped-convolution path applies instead (3-D, causal padding, or inputs that
+    fail its checks, whose errors it raises)."""
+    x = as_tensor(inputs)
+    if x.ndim not in (3, 4) or kernel.ndim != x.ndim:
+        return None
+    kernel = as_tensor(kernel, like=x)
+    bias = None if bias is None else as_tensor(bias, like=x)
+    nd = x.ndim - 2
+    data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding, allow_causal=nd == 1)
+    x = _channels_last(x, data_format)
+    channels = kernel.shape[-2] * kernel.shape[-1]
+    if padding == "causal" or x.shape[-1] != kernel.shape[-2]:
+        return None
+    if bias is not None and bias.shape != (channels,):
+        return None
+    strides = standardize_tuple(strides, nd, "strides")
+    dilation = standardize_tuple(dilation_rate, nd, "dilation_rate")
+    if nd == 1:
+        x, kernel = _to_2d(x, kernel)
+        strides, dilation = (1,) + strides, (1,) + dilation
+    y = depthwise_nhwc(x, kernel, bias, strides, padding, dilation)
+    if nd == 1:
+        y = reshape(y, (y.shape[0],) + y.shape[2:])
+    return _restore_format(y, data_format)
 
 
 def separable_conv(
