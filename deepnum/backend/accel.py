@@ -88,6 +88,8 @@ KERNEL_PATHS = {
     "max_pool": "compiled max pooling",
     "max_pool_scatter": "compiled max pooling",
     "col2im": "compiled col2im (convolution input gradient)",
+    "depthwise_conv": "compiled depthwise convolution",
+    "depthwise_grad_input": "compiled depthwise convolution",
     "relu_grad": "compiled ReLU backward",
     "gelu": "compiled exact GELU",
     "scatter_add_rows": "compiled embedding gradient",
@@ -349,6 +351,50 @@ def _compile() -> dict[str, Any]:
                                 out[c] += row[base + c]
 
     @njit(cache=True, nogil=True)
+    def depthwise_conv(x, w, sh, sw, dh, dw, ph, pw, y):
+        """y (N×Ho×Wo×C, holding the bias or zeros) += Σ over the taps that read real pixels
+        of x[n, i·sh − ph + a·dh, j·sw − pw + b·dw] · w[a, b] (w: kh×kw×C)."""
+        n_, h_, w_, c_ = x.shape
+        ho, wo, kh, kw = y.shape[1], y.shape[2], w.shape[0], w.shape[1]
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    yv = y[n, i, j]
+                    for a in range(kh):
+                        h = i * sh - ph + a * dh
+                        if h < 0 or h >= h_:
+                            continue
+                        for b in range(kw):
+                            col = j * sw - pw + b * dw
+                            if col < 0 or col >= w_:
+                                continue
+                            xv, wv = x[n, h, col], w[a, b]
+                            for c in range(c_):
+                                yv[c] += xv[c] * wv[c]
+
+    @njit(cache=True, nogil=True)
+    def depthwise_grad_input(gy, w, sh, sw, dh, dw, ph, pw, gx):
+        """gx (zeros, N×H×W×C) += gy[n, i, j] · w[a, b] at each pixel tap (a, b) read: the
+        adjoint of ``depthwise_conv`` in x."""
+        n_, h_, w_, c_ = gx.shape
+        ho, wo, kh, kw = gy.shape[1], gy.shape[2], w.shape[0], w.shape[1]
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    g = gy[n, i, j]
+                    for a in range(kh):
+                        h = i * sh - ph + a * dh
+                        if h < 0 or h >= h_:
+                            continue
+                        for b in range(kw):
+                            col = j * sw - pw + b * dw
+                            if col < 0 or col >= w_:
+                                continue
+                            out, wv = gx[n, h, col], w[a, b]
+                            for c in range(c_):
+                                out[c] += g[c] * wv[c]
+
+    @njit(cache=True, nogil=True)
     def relu_grad(gy, x, out, one, nil):
         """out = gy · [x > 0] (as NumPy multiplies by the 0/1 mask: -0 and NaN included)."""
         gy, x, out = gy.reshape(-1), x.reshape(-1), out.reshape(-1)
@@ -361,6 +407,8 @@ def _compile() -> dict[str, Any]:
         "relu_grad": relu_grad,
         "gelu": gelu,
         "col2im": col2im,
+        "depthwise_conv": depthwise_conv,
+        "depthwise_grad_input": depthwise_grad_input,
         "lstm_step": lstm_step,
         "lstm_step_backward": lstm_step_backward,
         "lstm_steps": lstm_steps,

@@ -5,7 +5,11 @@ With a kernel W (kh, kw, C, M) and the padded input x̃, output channel c·M + m
     y[n, h, w, c, m] = Σᵢⱼ x̃[n, h·sₕ + i·dₕ, w·s_w + j·d_w, c] · W[i, j, c, m]  (+ b[c·M + m]),
 
 one strided slice of x̃ times one row of W per tap: no im2col copy (K times the input) and no
-batched GEMM of inner size K. The two gradients are the same shifted sums read the other way:
+batched GEMM of inner size K. With one filter per channel on NumPy arrays, the forward and the
+input gradient run as numba kernels (``accel.depthwise_conv``, ``depthwise_grad_input``) that
+loop over the output pixels and skip the padding instead of copying the input into it.
+
+The two gradients are the same shifted sums read the other way:
 
 * ``DepthwiseGradInput``: ∂L/∂x̃ = Σᵢⱼ shiftᵢⱼ⁻¹(Σₘ gy · W[i, j]), a scatter-add of the
   shifted products into the padded input, then cropped;
@@ -21,7 +25,7 @@ from typing import Any
 
 from deepnum.autodiff.function import Function
 from deepnum.autodiff.tensor import Tensor
-from deepnum.backend import get_array_module
+from deepnum.backend import accel, get_array_module
 from deepnum.ops.nn._window import Window, make_window
 from deepnum.ops.numpy import sum as _sum
 
@@ -48,6 +52,14 @@ def depthwise_forward(x: Any, w: Any, b: Any, win: Window) -> Any:
     """y (N, Ho, Wo, C·M) = Σ over taps of the shifted padded input times W[i, j] (+ b)."""
     xp = get_array_module(x)
     n, c, m = x.shape[0], x.shape[3], w.shape[3]
+    if m == 1:
+        y = xp.empty((n,) + win.out_size + (c,), dtype=xp.result_type(x.dtype, w.dtype))
+        w3 = w.reshape(win.kernel + (c,))
+        kernel = accel.kernel_for("depthwise_conv", x, w3, y)
+        if kernel is not None:  # one pass, no padded copy: ~4-10x NumPy's shifted sums
+            y[...] = 0 if b is None else b
+            kernel(x, w3, *win.strides, *win.dilation, *win.pad_before, y)
+            return y
     xpad = win.pad(x)
     y = tmp = None
     for i, j, rows, cols in _taps(win):
@@ -72,6 +84,13 @@ def depthwise_grad_input(gy: Any, w: Any, win: Window, n: int) -> Any:
     pixels each tap read, the padding cropped."""
     xp = get_array_module(gy)
     c, m = w.shape[2], w.shape[3]
+    if m == 1:
+        gx = xp.zeros((n,) + win.in_size + (c,), dtype=xp.result_type(gy.dtype, w.dtype))
+        w3 = w.reshape(win.kernel + (c,))
+        kernel = accel.kernel_for("depthwise_grad_input", gy, w3, gx)
+        if kernel is not None:
+            kernel(gy, w3, *win.strides, *win.dilation, *win.pad_before, gx)
+            return gx
     (h, wd), (pt, pl) = win.in_size, win.pad_before
     (ph, pw) = (h + pt + win.pad_after[0], wd + pl + win.pad_after[1])
     gx = xp.zeros((n, ph, pw, c), dtype=xp.result_type(gy.dtype, w.dtype))

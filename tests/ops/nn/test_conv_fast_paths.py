@@ -74,7 +74,12 @@ def test_depthwise_against_torch(n, h, w, c, m, k, s, d, padding, bias):
 
 @pytest.mark.parametrize("n, h, w, c, m, k, s, d, padding, bias", DEPTHWISE, ids=str)
 @pytest.mark.parametrize("dtype, tol", [("float32", 2e-5), ("float64", 1e-12)])
-def test_depthwise_against_im2col(n, h, w, c, m, k, s, d, padding, bias, dtype, tol, rng):
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba", "numpy"])
+def test_depthwise_against_im2col(
+    n, h, w, c, m, k, s, d, padding, bias, dtype, tol, compiled, rng, monkeypatch
+):
+    if not compiled:
+        monkeypatch.setattr(_depthwise.accel, "kernel_for", lambda *arrays: None)
     arrays = [rng.standard_normal(sh).astype(dtype) for sh in [(n, h, w, c), (k, k, c, m)]]
     arrays += [rng.standard_normal(c * m).astype(dtype)] if bias else []
 
