@@ -10,6 +10,7 @@ from deepnum.backend import epsilon as backend_epsilon
 from deepnum.layers import _args
 from deepnum.layers.input_spec import InputSpec
 from deepnum.layers.layer import Layer
+from deepnum.ops.nn._batch_norm import batch_norm_train
 
 
 class BatchNormalization(Layer):
@@ -128,6 +129,12 @@ class BatchNormalization(Layer):
         self.built = True
 
     def call(self, inputs: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
+        if training and self.trainable and mask is None and self._fusable(inputs):
+            outputs, mean, variance = batch_norm_train(
+                inputs, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon
+            )
+            self._update_moving_statistics(mean, variance)
+            return outputs
         if training and self.trainable:
             mean, variance = _moments(inputs, self._reduce, mask)
             self._update_moving_statistics(mean, variance)
@@ -141,6 +148,12 @@ class BatchNormalization(Layer):
         if self.beta is not None:
             outputs = outputs + ops.reshape(self.beta, self._param_shape)
         return outputs
+
+    def _fusable(self, inputs: Tensor) -> bool:
+        """Whether the fused training op applies: a floating input of the weights' dtype
+        (others take the composite path, which follows the ops' dtype promotion)."""
+        dtype = self.moving_mean.dtype
+        return isinstance(inputs, Tensor) and inputs.dtype == dtype and dtype.kind == "f"
 
     def _update_moving_statistics(self, mean: Tensor, variance: Tensor) -> None:
         m = self.momentum
