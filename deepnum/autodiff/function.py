@@ -70,19 +70,34 @@ class Function:
             if not isinstance(x, Tensor):
                 xs = tuple(x if isinstance(x, Tensor) else as_tensor(x) for x in inputs)
                 break
-        ys = self.forward(*[x.data for x in xs])
-        if _state["enabled"]:
-            for x in xs:
-                if x.requires_grad:
-                    return self._record(xs, ys)
+        # One and two inputs (nearly every op) are spelled out: no list, no loop.
+        n = len(xs)
+        if n == 2:
+            x0, x1 = xs
+            ys = self.forward(x0.data, x1.data)
+            if (x0.requires_grad or x1.requires_grad) and _state["enabled"]:
+                return self._record(xs, ys, (x0.requires_grad, x1.requires_grad))
+        elif n == 1:
+            x0 = xs[0]
+            ys = self.forward(x0.data)
+            if x0.requires_grad and _state["enabled"]:
+                return self._record(xs, ys, (True,))
+        else:
+            ys = self.forward(*[x.data for x in xs])
+            if _state["enabled"]:
+                for x in xs:
+                    if x.requires_grad:
+                        return self._record(xs, ys)
         if type(ys) is tuple:
             return tuple(Tensor._make(y) for y in ys)
         return Tensor._make(ys)
 
-    def _record(self, xs: tuple[Tensor, ...], ys: Any) -> Any:
-        """Link the outputs to this Function so that backward can reach the inputs."""
+    def _record(self, xs: tuple[Tensor, ...], ys: Any, needs: tuple | None = None) -> Any:
+        """Link the outputs to this Function so that backward can reach the inputs.
+
+        ``needs`` is ``needs_input_grad`` when the caller has it at hand."""
         self.inputs = xs
-        self.needs_input_grad = tuple([x.requires_grad for x in xs])
+        self.needs_input_grad = tuple([x.requires_grad for x in xs]) if needs is None else needs
         if type(ys) is not tuple:  # one output: the common case, without the loops
             out = Tensor._make(ys, self, 0)
             self._out_refs = (weakref.ref(out),)
