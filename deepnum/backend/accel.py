@@ -90,6 +90,7 @@ KERNEL_PATHS = {
     "col2im": "compiled col2im (convolution input gradient)",
     "depthwise_conv": "compiled depthwise convolution",
     "depthwise_grad_input": "compiled depthwise convolution",
+    "depthwise_grad_weight": "compiled depthwise convolution",
     "relu_grad": "compiled ReLU backward",
     "gelu": "compiled exact GELU",
     "scatter_add_rows": "compiled embedding gradient",
@@ -395,6 +396,28 @@ def _compile() -> dict[str, Any]:
                                 out[c] += g[c] * wv[c]
 
     @njit(cache=True, nogil=True)
+    def depthwise_grad_weight(x, gy, sh, sw, dh, dw, ph, pw, acc):
+        """acc (zeros, kh×kw×C, float64) += Σ over batch and output pixels of the pixel each
+        tap read times gy: the adjoint of ``depthwise_conv`` in w, summed in float64."""
+        n_, h_, w_, c_ = x.shape
+        ho, wo, kh, kw = gy.shape[1], gy.shape[2], acc.shape[0], acc.shape[1]
+        for n in range(n_):
+            for i in range(ho):
+                for j in range(wo):
+                    g = gy[n, i, j]
+                    for a in range(kh):
+                        h = i * sh - ph + a * dh
+                        if h < 0 or h >= h_:
+                            continue
+                        for b in range(kw):
+                            col = j * sw - pw + b * dw
+                            if col < 0 or col >= w_:
+                                continue
+                            xv, out = x[n, h, col], acc[a, b]
+                            for c in range(c_):
+                                out[c] += xv[c] * g[c]
+
+    @njit(cache=True, nogil=True)
     def relu_grad(gy, x, out, one, nil):
         """out = gy · [x > 0] (as NumPy multiplies by the 0/1 mask: -0 and NaN included)."""
         gy, x, out = gy.reshape(-1), x.reshape(-1), out.reshape(-1)
@@ -409,6 +432,7 @@ def _compile() -> dict[str, Any]:
         "col2im": col2im,
         "depthwise_conv": depthwise_conv,
         "depthwise_grad_input": depthwise_grad_input,
+        "depthwise_grad_weight": depthwise_grad_weight,
         "lstm_step": lstm_step,
         "lstm_step_backward": lstm_step_backward,
         "lstm_steps": lstm_steps,

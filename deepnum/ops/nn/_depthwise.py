@@ -5,9 +5,10 @@ With a kernel W (kh, kw, C, M) and the padded input x̃, output channel c·M + m
     y[n, h, w, c, m] = Σᵢⱼ x̃[n, h·sₕ + i·dₕ, w·s_w + j·d_w, c] · W[i, j, c, m]  (+ b[c·M + m]),
 
 one strided slice of x̃ times one row of W per tap: no im2col copy (K times the input) and no
-batched GEMM of inner size K. With one filter per channel on NumPy arrays, the forward and the
-input gradient run as numba kernels (``accel.depthwise_conv``, ``depthwise_grad_input``) that
-loop over the output pixels and skip the padding instead of copying the input into it.
+batched GEMM of inner size K. With one filter per channel on NumPy arrays, the forward and both
+gradients run as numba kernels (``accel.depthwise_conv``, ``depthwise_grad_input``,
+``depthwise_grad_weight``) that loop over the output pixels and skip the padding instead of
+copying the input into it.
 
 The two gradients are the same shifted sums read the other way:
 
@@ -87,6 +88,7 @@ def depthwise_grad_input(gy: Any, w: Any, win: Window, n: int) -> Any:
     if m == 1:
         gx = xp.zeros((n,) + win.in_size + (c,), dtype=xp.result_type(gy.dtype, w.dtype))
         w3 = w.reshape(win.kernel + (c,))
+        gy = xp.ascontiguousarray(gy)  # a broadcast gradient (of a sum) is a strided view
         kernel = accel.kernel_for("depthwise_grad_input", gy, w3, gx)
         if kernel is not None:
             kernel(gy, w3, *win.strides, *win.dilation, *win.pad_before, gx)
@@ -112,6 +114,13 @@ def depthwise_grad_weight(x: Any, gy: Any, win: Window) -> Any:
     xp = get_array_module(x)
     n, c = x.shape[0], x.shape[3]
     m = gy.shape[3] // c
+    if m == 1:
+        gy = xp.ascontiguousarray(gy)
+    kernel = accel.kernel_for("depthwise_grad_weight", x, gy) if m == 1 else None
+    if kernel is not None:
+        acc = xp.zeros(win.kernel + (c,), dtype=xp.float64)
+        kernel(x, gy, *win.strides, *win.dilation, *win.pad_before, acc)
+        return acc.astype(xp.result_type(x.dtype, gy.dtype)).reshape(win.kernel + (c, 1))
     xpad = win.pad(x)
     g = gy.reshape((n,) + win.out_size + (c, m))
     gw = xp.empty(win.kernel + (c, m), dtype=xp.result_type(x.dtype, gy.dtype))
