@@ -140,12 +140,16 @@ def run_backward(
         if traced and not create_graph:
             return [None if g is None else g.detach() for g in found]
         return found if tensors else [None if g is None else Tensor._make(g) for g in found]
-    _store_leaf_grads(grads, leaves, create_graph, outputs)
+    _store_leaf_grads(grads, leaves, create_graph, outputs, traced)
     return None
 
 
 def _store_leaf_grads(
-    grads: dict, leaves: dict[int, Tensor], create_graph: bool, outputs: Sequence[Tensor]
+    grads: dict,
+    leaves: dict[int, Tensor],
+    create_graph: bool,
+    outputs: Sequence[Tensor],
+    traced: bool,
 ) -> None:
     """Accumulate into ``leaf.grad``.
 
@@ -153,24 +157,38 @@ def _store_leaf_grads(
     one gradient to several leaves (``x + y``), or a read-only broadcast view (``sum``), and
     ``.grad`` is routinely updated in place (``x.grad.data *= 0``).
     """
-    taken = None  # the memory already handed out, computed when a first .grad is stored
+    if not (create_graph or traced):  # raw arrays: the grad mode does not matter
+        _store_arrays(grads, leaves, outputs)
+        return
     prev = _state["enabled"]
-    _state["enabled"] = create_graph
+    _state["enabled"] = create_graph  # leaf.grad + g is a Tensor op, recorded with create_graph
     try:
+        if not create_graph:
+            _store_arrays(grads, leaves, outputs)
+            return
         for (creator, ident), g in grads.items():
             leaf = leaves.get(ident) if creator is None else None
-            if leaf is None or not leaf.requires_grad:
-                continue
-            if create_graph:
+            if leaf is not None and leaf.requires_grad:
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
-            elif leaf.grad is not None:
-                leaf.grad = Tensor._make(leaf.grad.data + g)
-            else:
-                if taken is None:
-                    taken = {id(_root(t.data)) for t in outputs}
-                leaf.grad = Tensor._make(_private(g, taken))
     finally:
         _state["enabled"] = prev
+
+
+def _store_arrays(grads: dict, leaves: dict[int, Tensor], outputs: Sequence[Tensor]) -> None:
+    """``leaf.grad`` without ``create_graph``: each leaf's gradient in memory of its own."""
+    taken = None  # the memory already handed out, computed when a first .grad is stored
+    for (creator, ident), g in grads.items():
+        if creator is not None:
+            continue
+        leaf = leaves.get(ident)
+        if leaf is None or not leaf.requires_grad:
+            continue
+        if leaf.grad is not None:
+            leaf.grad = Tensor._make(leaf.grad.data + g)
+        else:
+            if taken is None:
+                taken = {id(_root(t.data)) for t in outputs}
+            leaf.grad = Tensor._make(_private(g, taken))
 
 
 def _root(a: Any) -> Any:
