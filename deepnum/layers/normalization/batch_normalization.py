@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from deepnum import initializers, ops, regularizers
+from deepnum.autodiff.mode import is_grad_enabled
 from deepnum.autodiff.tensor import Tensor
 from deepnum.backend import epsilon as backend_epsilon
 from deepnum.layers import _args
@@ -144,10 +145,16 @@ class BatchNormalization(Layer):
         inv = (variance + self.epsilon) ** -0.5
         if self.gamma is not None:
             inv = inv * ops.reshape(self.gamma, self._param_shape)
+        beta = None if self.beta is None else ops.reshape(self.beta, self._param_shape)
+        if not is_grad_enabled() and self._fusable(inputs):
+            # Inference (predict): the same arithmetic in one output buffer, no graph.
+            outputs = inputs.data - mean.data
+            outputs *= inv.data
+            if beta is not None:
+                outputs += beta.data
+            return Tensor(outputs)
         outputs = (inputs - mean) * inv
-        if self.beta is not None:
-            outputs = outputs + ops.reshape(self.beta, self._param_shape)
-        return outputs
+        return outputs if beta is None else outputs + beta
 
     def _fusable(self, inputs: Tensor) -> bool:
         """Whether the fused training op applies: a floating input of the weights' dtype

@@ -47,6 +47,25 @@ def test_batchnorm_matches_keras(kwargs, shape, training):
     compare_with_keras(k, d, data(*shape), call_kwargs={"training": training})
 
 
+@pytest.mark.parametrize("kwargs, shape", BN_CASES)
+def test_batchnorm_inference_without_a_graph_matches_keras(kwargs, shape):
+    """Under no_grad (predict), inference writes into one buffer: Keras's values exactly as
+    the recorded path gives them."""
+    k = K.layers.BatchNormalization(**kwargs)
+    k.build(shape)
+    random_bn_weights(k)
+    d = layers.BatchNormalization(**kwargs)
+    d.build(shape)
+    d.set_weights(k.get_weights())
+    x = data(*shape)
+    with dn.no_grad():
+        fast = d(dn.tensor(x), training=False).numpy()
+    recorded = d(dn.tensor(x, requires_grad=True), training=False).numpy()
+    np.testing.assert_array_equal(fast, recorded)
+    expected = to_np(k(x, training=False))
+    np.testing.assert_allclose(fast, expected, rtol=1e-6, atol=1e-6)
+
+
 def test_batchnorm_moving_statistics_follow_keras_after_training_steps():
     kwargs = {"momentum": 0.9}
     k, d = K.layers.BatchNormalization(**kwargs), layers.BatchNormalization(**kwargs)
