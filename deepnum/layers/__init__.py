@@ -53,7 +53,7 @@ from deepnum.layers.core import (
     Wrapper,
 )
 from deepnum.layers.input_spec import InputSpec
-from deepnum.layers.keras_serialization import deserialize, serialize  # noqa: E402
+from deepnum.layers.keras_serialization import deserialize, serialize
 from deepnum.layers.layer import Layer
 from deepnum.layers.merging import (
     Add,
