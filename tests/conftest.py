@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -27,6 +28,17 @@ def reference(module: str):
                 "(dev extras in pyproject.toml)."
             ) from e
         pytest.skip(f"reference library {module!r} is not installed")
+
+
+def require_program(name: str, package: str) -> str:
+    """The path of an external program a test needs (e.g. Graphviz's ``dot``): skip without
+    it, but fail under CI, where `make test` must install it from ``package``."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{name!r} is missing under CI: `make test` must install {package}.")
+        pytest.skip(f"the {name!r} program is not installed ({package})")
+    return path
 
 
 @pytest.fixture(autouse=True)

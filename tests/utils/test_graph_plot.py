@@ -4,15 +4,12 @@ dot, and a model's training step."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import numpy as np
 import pytest
 
 import deepnum as dn
 from deepnum.utils import graph_plot
-from tests.conftest import reference
+from tests.conftest import reference, require_program
 
 
 def _body(dot: str) -> list[str]:
@@ -107,18 +104,8 @@ def test_edge_gradients_match_torch():
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
 
 
-def _dot_program():
-    if shutil.which("dot") is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(
-                "Graphviz's dot is missing under CI: `make test` must install it "
-                "(Debian's graphviz package)."
-            )
-        pytest.skip("Graphviz's dot program is not installed")
-
-
 def test_png_is_rendered(tmp_path):
-    _dot_program()
+    require_program("dot", "Debian's graphviz package")
     w = dn.tensor([0.5, -1.0], requires_grad=True)
     path = dn.utils.plot_graph((dn.ops.sigmoid(w) * w).sum(), tmp_path / "g.png", show_grads=True)
     data = open(path, "rb").read()

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import deepnum as dn
+from tests.conftest import require_program
 
 
 def functional():
@@ -75,8 +76,8 @@ def test_plot_model_writes_dot_or_an_image(tmp_path):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_graphviz_accepts_the_source():
+    program = require_program("dot", "Debian's graphviz package")
     dot = dn.utils.model_to_dot(functional(), show_shapes=True, show_layer_activations=True)
-    done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True)
+    done = subprocess.run([program, "-Tsvg"], input=dot.encode(), capture_output=True)
     assert done.returncode == 0, done.stderr
