@@ -176,6 +176,24 @@ def attention_mask(
     return auto if explicit is None else explicit & auto
 
 
+def with_causal_mask(mask: Any, query: Tensor, value: Tensor) -> Any:
+    """``mask`` ANDed with the causal triangle of projected (B, T, …) query and (B, S, …)
+    value (the triangle alone when ``mask`` is None)."""
+    causal = causal_mask(query.shape[1], value.shape[1], query.xp)
+    return causal if mask is None else mask & causal
+
+
+def check_scores_available(layer: Layer, flash_attention: Any, return_scores: bool) -> None:
+    """Refuse ``return_attention_scores`` on a layer built for flash attention (Keras's
+    error: the fused kernel never forms the scores)."""
+    if flash_attention and return_scores:
+        raise ValueError(
+            f'{type(layer).__name__} layer "{layer.name}": return_attention_scores=True is not '
+            "supported with flash_attention=True; create the layer with flash_attention=None "
+            "to get the scores."
+        )
+
+
 def expand_mask(mask: Any, rank: int, axis: int) -> Any:
     """Insert axes at ``axis`` (the heads' place) until ``mask`` has ``rank`` axes."""
     while mask.ndim < rank:

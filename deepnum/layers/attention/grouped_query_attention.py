@@ -218,19 +218,13 @@ class GroupedQueryAttention(_common.QueryValueAttention):
         use_causal_mask: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
         """Attention on projected query (B, T, N, H) and key/value (B, S, K, H)."""
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                f'GroupQueryAttention layer "{self.name}": return_attention_scores=True is not '
-                "supported with flash_attention=True; create the layer with "
-                "flash_attention=None to get the scores."
-            )
+        _common.check_scores_available(self, self._flash_attention, return_attention_scores)
         scale = self._inverse_sqrt_head_dim
         if not (self.dropout > 0.0 or return_attention_scores):
             out = _common.fused_attention(query, key, value, attention_mask, scale, use_causal_mask)
             return out, None
         if use_causal_mask:
-            causal = _common.causal_mask(query.shape[1], value.shape[1], query.xp)
-            attention_mask = causal if attention_mask is None else attention_mask & causal
+            attention_mask = _common.with_causal_mask(attention_mask, query, value)
         key = ops.repeat(key, self.num_repeats, axis=2)
         value = ops.repeat(value, self.num_repeats, axis=2)
         scores = ops.einsum("bquh,bkuh->buqk", query * scale, key)

@@ -266,12 +266,7 @@ class MultiHeadAttention(_common.QueryValueAttention):
         use_causal_mask: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
         """Attention on projected (B, T, N, H) tensors: (output, probabilities or None)."""
-        if self._flash_attention and return_attention_scores:
-            raise ValueError(
-                f'MultiHeadAttention layer "{self.name}": return_attention_scores=True is not '
-                "supported with flash_attention=True; create the layer with "
-                "flash_attention=None to get the scores."
-            )
+        _common.check_scores_available(self, self._flash_attention, return_attention_scores)
         fused = not (self._dropout > 0.0 or return_attention_scores or query.ndim != 4)
         if fused:
             out = _common.fused_attention(
@@ -279,8 +274,7 @@ class MultiHeadAttention(_common.QueryValueAttention):
             )
             return out, None
         if use_causal_mask:
-            causal = _common.causal_mask(query.shape[1], value.shape[1], query.xp)
-            attention_mask = causal if attention_mask is None else attention_mask & causal
+            attention_mask = _common.with_causal_mask(attention_mask, query, value)
         query = query * self._inverse_sqrt_key_dim
         scores = ops.einsum(self._dot_product_equation, key, query)
         if attention_mask is not None:
